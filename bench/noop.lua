@@ -1,0 +1,1 @@
+-- Plain GET of the path given on the command line (the no-op baseline).

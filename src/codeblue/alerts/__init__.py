@@ -1,0 +1,1 @@
+"""Alerts: integrations, normalisation, deduplication, grouping into incidents."""

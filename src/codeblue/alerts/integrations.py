@@ -1,0 +1,112 @@
+"""Integrations: create one (its key shown once), and find one by key quickly on the hot path."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from codeblue.alerts import heartbeats
+from codeblue.alerts.models import Integration
+from codeblue.auth.service import hash_secret
+from codeblue.catalog import service as catalog
+from codeblue.errors import BadInput
+
+TYPES = ("pagerduty", "alertmanager", "grafana", "datadog", "sns", "eventbridge", "generic", "heartbeat")
+HOOK_TYPES = ("alertmanager", "grafana", "datadog", "sns", "eventbridge", "generic")
+
+
+def new_key() -> str:
+    """32 hex characters: the shape of a PagerDuty routing key, so existing senders accept it."""
+    return secrets.token_hex(16)
+
+
+def url_for(base_url: str, type_: str, key: str) -> str:
+    if type_ == "pagerduty":
+        return f"{base_url}/v2/enqueue"
+    if type_ == "heartbeat":
+        return f"{base_url}/api/v1/heartbeats/{key}"
+    return f"{base_url}/api/v1/hooks/{type_}/{key}"
+
+
+def _check_options(type_: str, options: dict[str, Any]) -> dict[str, Any]:
+    if type_ == "generic" and not isinstance(options.get("summary"), str):
+        raise BadInput("a generic integration needs options.summary, an expression such as \"$.title\"",
+                       details={"field": "options.summary"})
+    if type_ == "sns":
+        topics = options.get("allowed_topics", [])
+        if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
+            raise BadInput("options.allowed_topics must be a list of topic ARNs",
+                           details={"field": "options.allowed_topics"})
+        if not isinstance(options.get("verify_signature", True), bool):
+            raise BadInput("options.verify_signature must be true or false",
+                           details={"field": "options.verify_signature"})
+    if type_ == "heartbeat":
+        return heartbeats.check_options(options)
+    return options
+
+
+def create(
+    session: Session, *, type_: str, service: str, name: str, options: dict[str, Any], now: datetime
+) -> tuple[Integration, str]:
+    """A new integration and its key; the key is returned once and only its hash is kept."""
+    if type_ not in TYPES:
+        raise BadInput(f"unknown integration type '{type_}'; one of: {', '.join(TYPES)}", details={"field": "type"})
+    svc = catalog.get(session, slug=service)
+    key = new_key()
+    integration = Integration(
+        service_id=svc.id, type=type_, name=name, key_hash=hash_secret(key), key_prefix=key[:6],
+        options=_check_options(type_, dict(options)), created_at=now,
+    )
+    integration.service = svc
+    session.add(integration)
+    session.flush()
+    if type_ == "heartbeat":
+        heartbeats.arm(session, integration, since=now, now=now)
+    return integration, key
+
+
+def list_integrations(session: Session) -> list[Integration]:
+    return list(session.scalars(select(Integration).order_by(Integration.id)))
+
+
+@dataclass(frozen=True)
+class IntegrationRef:
+    """What the ingest path needs to know about an integration, cached per process."""
+
+    id: int
+    type: str
+    service_id: int
+    options: dict[str, Any]
+
+
+class KeyCache:
+    """Key → integration, for a short time: saves a query per alert without keeping stale state long."""
+
+    def __init__(self, ttl_seconds: float = 30.0) -> None:
+        self._ttl = ttl_seconds
+        self._entries: dict[str, tuple[float, IntegrationRef]] = {}
+        self._lock = threading.Lock()
+
+    def lookup(self, session_factory: Any, key: str) -> IntegrationRef | None:
+        digest = hash_secret(key)
+        with self._lock:
+            hit = self._entries.get(digest)
+        if hit is not None and hit[0] > time.monotonic():
+            return hit[1]
+        with session_factory() as session:
+            row = session.scalar(select(Integration).where(Integration.key_hash == digest, Integration.enabled))
+            if row is None:
+                return None
+            ref = IntegrationRef(id=row.id, type=row.type, service_id=row.service_id, options=dict(row.options))
+        with self._lock:
+            if len(self._entries) > 10_000:
+                self._entries.clear()
+            self._entries[digest] = (time.monotonic() + self._ttl, ref)
+        return ref

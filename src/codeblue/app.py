@@ -1,0 +1,101 @@
+"""The application factory: settings, database, packs, routes and error handling wired once."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from codeblue import __version__, http_errors, migrate, worker
+from codeblue.alerts import api as alerts_api
+from codeblue.alerts import sns_endpoint
+from codeblue.alerts.sns_verify import CertificateCache
+from codeblue.alerts.ingest import Ingest
+from codeblue.alerts.integrations import KeyCache
+from codeblue.alerts.ratelimit import RateLimiter
+from codeblue.alerts.writer import IngestWriter
+from codeblue.catalog import api as catalog_api
+from codeblue.clock import Clock, SystemClock
+from codeblue.db import Database
+from codeblue.incidents import api as incidents_api
+from codeblue.middleware import BodyLimit
+from codeblue.notify import api as notify_api
+from codeblue.oncall import api as oncall_api
+from codeblue.policy import service as policy
+from codeblue.settings import Settings
+
+log = logging.getLogger("codeblue")
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None, db: Database | None = None) -> FastAPI:
+    settings = settings or Settings()
+    db = db or Database(settings.database_url, pool_size=settings.db_pool_size)
+    policy.install(settings.packs_dir)
+
+    clock = clock or SystemClock()
+    writer = IngestWriter(db, clock, max_batch=settings.ingest_max_batch)
+    engine = worker.build_engine(db, clock, settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.auto_migrate:
+            migrate.upgrade(db)
+        writer.start()
+        if settings.run_engine:
+            engine.start()
+        yield
+        engine.stop()
+        writer.stop()
+        db.dispose()
+
+    app = FastAPI(
+        title="Code Blue",
+        version=__version__,
+        description="Incident response for teams that run healthcare systems.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.clock = clock
+    app.state.engine = engine
+    app.state.sns_certificates = CertificateCache()
+    app.state.sns_confirm = sns_endpoint.confirm_subscription
+    app.state.ingest = Ingest(
+        writer=writer,
+        keys=KeyCache(),
+        limiter=RateLimiter(settings.ingest_rate_per_key),
+        sessions=lambda: db.unit_of_work(readonly=True),
+    )
+    http_errors.install(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"])
+    def readyz() -> JSONResponse:
+        checks: dict[str, str] = {}
+        try:
+            db.ping()
+            checks["database"] = "ok"
+            checks["migrations"] = "ok" if migrate.is_current(db) else "pending"
+        except Exception as exc:  # readiness reports any failure instead of raising it
+            checks["database"] = f"unreachable: {type(exc).__name__}"
+        ready = all(v == "ok" for v in checks.values())
+        return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks},
+                            status_code=200 if ready else 503)
+
+    app.include_router(incidents_api.router)
+    app.include_router(catalog_api.router)
+    app.include_router(alerts_api.router)
+    app.include_router(notify_api.router)
+    app.include_router(sns_endpoint.router)
+    app.include_router(oncall_api.router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
+    return app

@@ -1,0 +1,41 @@
+"""codeblue token / user: API tokens and users from the command line."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from codeblue import cli_base
+from codeblue.auth import service as auth
+
+tokens = typer.Typer(help="API tokens.", no_args_is_help=True)
+users = typer.Typer(help="Users.", no_args_is_help=True)
+
+
+@tokens.command("create")
+def create_token(
+    user: Annotated[str, typer.Option("--user", help="The user's email; created if new")],
+    role: Annotated[str | None, typer.Option("--role", help="viewer, responder, commander, compliance or admin")] = None,
+    name: Annotated[str, typer.Option("--name", help="What the token is for")] = "cli",
+) -> None:
+    """Print a new API token (shown once; only its hash is kept)."""
+    with cli_base.unit_of_work() as session:
+        found = auth.get_user(session, email=user)
+        if found is None:
+            found = auth.create_user(session, email=user, name=user.split("@")[0], role=role or "responder",
+                                     now=cli_base.now())
+        _, secret = auth.create_token(session, user=found, role=role, name=name, now=cli_base.now())
+    typer.echo(secret)
+
+
+@users.command("create")
+def create_user(
+    email: Annotated[str, typer.Option("--email")],
+    name: Annotated[str, typer.Option("--name")],
+    role: Annotated[str, typer.Option("--role")] = "responder",
+) -> None:
+    """Add a user."""
+    with cli_base.unit_of_work() as session:
+        auth.create_user(session, email=email, name=name, role=role, now=cli_base.now())
+    cli_base.console.print(f"created {email} ({role})")

@@ -1,0 +1,1 @@
+"""The services a team runs, each bound to a policy pack."""

@@ -1,0 +1,96 @@
+"""Named dependencies for routes: the database session, the clock, who is asking."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from codeblue.auth import service as auth
+from codeblue.auth.actor import Actor
+from codeblue.auth.permissions import Perm
+from codeblue.clock import Clock
+from codeblue.db import Database
+from codeblue.errors import Unauthorized
+from codeblue.incidents import service as incidents
+from codeblue.incidents.models import Incident
+from codeblue.settings import Settings
+
+
+def get_db(request: Request) -> Database:
+    return request.app.state.db
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_now(request: Request) -> datetime:
+    clock: Clock = request.app.state.clock
+    return clock.now()
+
+
+def _write_session(request: Request) -> Iterator[Session]:
+    # Ends before the response is sent, so a client hears "accepted" only after the commit.
+    with get_db(request).unit_of_work() as session:
+        yield session
+
+
+def _read_session(request: Request) -> Iterator[Session]:
+    with get_db(request).unit_of_work(readonly=True) as session:
+        yield session
+
+
+DbSession = Annotated[Session, Depends(_write_session, scope="function")]
+ReadSession = Annotated[Session, Depends(_read_session, scope="function")]
+Now = Annotated[datetime, Depends(get_now)]
+AppSettings = Annotated[Settings, Depends(get_settings)]
+
+
+def _bearer(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise Unauthorized("send an API token as 'Authorization: Bearer <token>'")
+    return secret.strip()
+
+
+def current_actor(request: Request, now: Now) -> Actor:
+    secret = _bearer(request)
+    with get_db(request).unit_of_work(readonly=True) as session:
+        actor = auth.authenticate(session, secret=secret, now=now)
+    request.state.actor = actor
+    return actor
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+def authorized(perm: Perm):
+    """A dependency that lets the request through only if the caller's role allows perm."""
+
+    def check(actor: CurrentActor) -> Actor:
+        actor.require(perm)
+        return actor
+
+    return Depends(check)
+
+
+Reader = Annotated[Actor, authorized(Perm.INCIDENT_READ)]
+Responder = Annotated[Actor, authorized(Perm.INCIDENT_RESPOND)]
+Creator = Annotated[Actor, authorized(Perm.INCIDENT_CREATE)]
+
+
+def _incident_for_write(ref: str, session: DbSession) -> Incident:
+    return incidents.get(session, ref=ref)
+
+
+def _incident_for_read(ref: str, session: ReadSession) -> Incident:
+    return incidents.get(session, ref=ref)
+
+
+CurrentIncident = Annotated[Incident, Depends(_incident_for_write)]
+ViewedIncident = Annotated[Incident, Depends(_incident_for_read)]

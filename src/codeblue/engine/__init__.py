@@ -1,0 +1,1 @@
+"""The engine: durable timers and the worker loop that acts on them."""

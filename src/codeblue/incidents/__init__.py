@@ -1,0 +1,1 @@
+"""The incident: identity, lifecycle, roles, severity and its timeline."""

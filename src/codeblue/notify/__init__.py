@@ -1,0 +1,1 @@
+"""Notifications: the outbox and its channels (email, SMS, voice, Slack, webhook, PagerDuty)."""

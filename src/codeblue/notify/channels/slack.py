@@ -1,0 +1,114 @@
+"""Slack: a bot posting through the Web API, and incoming webhooks."""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackRequestError
+
+from codeblue.notify.channels import _http
+from codeblue.notify.message import DeliveryError, Message, SendResult
+
+SECTION_LIMIT = 3000  # Slack rejects longer section text
+# Slack error codes that describe Slack's trouble, not ours; anything else (invalid_auth,
+# channel_not_found, not_in_channel, ...) needs a person to fix configuration.
+RETRYABLE_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+
+
+@dataclass(frozen=True)
+class SlackConfig:
+    """The bot token (xoxb-...) the Web API is called with."""
+
+    bot_token: str
+    base_url: str = "https://slack.com/api/"
+
+
+def escape(text: str) -> str:
+    """Slack's mrkdwn treats &, < and > as control characters."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def blocks(message: Message) -> list[dict[str, Any]]:
+    """A section with the page, and an Acknowledge button linking to ack_url when there is one."""
+    text = f"*{escape(message.subject)}*\n{escape(message.text)}" if message.subject else escape(message.text)
+    out: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": text[:SECTION_LIMIT]}}]
+    if message.ack_url:
+        out.append({"type": "actions", "elements": [{
+            "type": "button", "action_id": "codeblue_ack", "style": "danger", "url": message.ack_url,
+            "text": {"type": "plain_text", "text": "Acknowledge"},
+        }]})
+    return out
+
+
+class SlackChannel:
+    """chat.postMessage to the channel or user id in message.address."""
+
+    name = "slack"
+
+    def __init__(self, config: SlackConfig, *, timeout: float = _http.DEFAULT_TIMEOUT) -> None:
+        self.config = config
+        self.timeout = timeout
+
+    def _post(self, message: Message) -> Any:
+        # The synchronous client: AsyncWebClient needs aiohttp, which is not a dependency. retry_handlers=[]
+        # because the outbox owns retries (with backoff and escalation); a hidden retry would only add delay.
+        client = WebClient(token=self.config.bot_token, base_url=self.config.base_url,
+                           timeout=self.timeout, retry_handlers=[])  # type: ignore[arg-type]
+        return client.chat_postMessage(channel=message.address, text=escape(message.text or message.subject),
+                                       blocks=blocks(message))
+
+    async def send(self, message: Message) -> SendResult:
+        try:
+            async with asyncio.timeout(self.timeout):
+                response = await asyncio.to_thread(self._post, message)
+            return SendResult(provider_id=response.get("ts"), detail=str(response.get("channel") or ""))
+        except SlackApiError as exc:
+            raise _api_error(self.name, exc) from None
+        except SlackRequestError as exc:
+            raise DeliveryError(f"{self.name}: {exc}", retryable=False) from None
+        except TimeoutError:
+            raise DeliveryError(f"{self.name}: no answer within {self.timeout:g} s") from None
+        except (OSError, http.client.HTTPException) as exc:
+            # urllib's URLError (refused, DNS, TLS) is an OSError; a dropped connection an HTTPException.
+            raise DeliveryError(f"{self.name}: {type(exc).__name__}: {exc}",
+                                retryable=not _http.cert_rejected(exc)) from None
+        except Exception as exc:
+            raise _http.unexpected(self.name, exc) from exc
+
+
+def _api_error(channel: str, exc: SlackApiError) -> DeliveryError:
+    response = exc.response
+    status = getattr(response, "status_code", 0) or 0
+    data = response.data if isinstance(getattr(response, "data", None), dict) else {}
+    error = str(data.get("error") or "unknown_error")
+    retryable = error in RETRYABLE_ERRORS or _http.retryable_status(status)
+    return DeliveryError(f"{channel}: Slack API error {error} (HTTP {status})", retryable=retryable)
+
+
+class SlackWebhookChannel:
+    """POSTs {"text": ...} to the incoming-webhook URL in message.address."""
+
+    name = "slack_webhook"
+
+    def __init__(self, *, timeout: float = _http.DEFAULT_TIMEOUT) -> None:
+        self.timeout = timeout
+
+    async def send(self, message: Message) -> SendResult:
+        try:
+            text = f"*{escape(message.subject)}*\n{escape(message.text)}" if message.subject else escape(message.text)
+            if message.ack_url:
+                text += f"\n<{message.ack_url}|Acknowledge>"
+            # The URL carries the webhook's secret, so no error message below includes it.
+            response = await _http.post(self.name, message.address, timeout=self.timeout, json={"text": text})
+            if response.status_code != 200:
+                # Slack answers with a bare code: invalid_payload, no_service, channel_is_archived, ...
+                raise _http.status_error(self.name, response)
+            return SendResult(detail=response.text[:100])
+        except DeliveryError:
+            raise
+        except Exception as exc:
+            raise _http.unexpected(self.name, exc) from exc

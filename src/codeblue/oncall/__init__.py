@@ -1,0 +1,1 @@
+"""On-call: people, schedules, escalation policies and paging."""

@@ -1,0 +1,166 @@
+"""Paging an incident through its service's escalation policy, and stopping when someone answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from codeblue.auth.actor import SYSTEM
+from codeblue.auth.models import User
+from codeblue.engine import timers
+from codeblue.engine.models import Timer
+from codeblue.incidents import service as incidents
+from codeblue.incidents.lifecycle import Status
+from codeblue.incidents.models import Incident
+from codeblue.notify import links, outbox
+from codeblue.oncall import fence, schedules, steps
+from codeblue.oncall.models import (
+    ContactMethod,
+    Escalation,
+    EscalationPolicy,
+    NamedContact,
+    NotificationRule,
+    ServicePolicy,
+)
+
+TIMER = fence.ESCALATE
+
+
+@dataclass(frozen=True)
+class Reach:
+    """One contact method to page, after a delay, on behalf of a person or a named contact."""
+
+    who: str
+    method: ContactMethod
+    user_id: int | None
+    delay: timedelta
+
+
+def policy_for(session: Session, service_id: int) -> EscalationPolicy | None:
+    return session.scalar(
+        select(EscalationPolicy).join(ServicePolicy, ServicePolicy.policy_id == EscalationPolicy.id)
+        .where(ServicePolicy.service_id == service_id)
+    )
+
+
+def _deliverable(method: ContactMethod) -> bool:
+    # Seed placeholders such as "[PHONE]" mark a contact nobody has filled in yet.
+    return bool(method.address) and not method.address.startswith("[")
+
+
+def _person(session: Session, user: User) -> list[Reach]:
+    rules = list(session.scalars(select(NotificationRule).where(NotificationRule.user_id == user.id)))
+    if rules:
+        pairs = [(session.get(ContactMethod, r.contact_method_id), timedelta(seconds=r.delay_seconds)) for r in rules]
+    else:
+        methods = session.scalars(select(ContactMethod).where(ContactMethod.user_id == user.id))
+        pairs = [(m, timedelta(0)) for m in methods]
+    return [Reach(user.name, m, user.id, d) for m, d in pairs if m is not None and _deliverable(m)]
+
+
+def resolve_targets(session: Session, targets: list[dict], now: datetime) -> tuple[list[Reach], list[str]]:
+    """Every contact method a step reaches now, and the targets nobody could be found for."""
+    reach: list[Reach] = []
+    unreachable: list[str] = []
+    for target in targets:
+        kind, ref = target.get("type"), target.get("ref")
+        found: list[Reach] = []
+        if kind == "user":
+            user = session.scalar(select(User).where(User.email == ref))
+            found = _person(session, user) if user else []
+        elif kind == "schedule":
+            for user in schedules.on_call_users(session, slug=ref, at=now):
+                found += _person(session, user)
+        elif kind == "contact":
+            contact = session.scalar(select(NamedContact).where(NamedContact.slug == ref))
+            if contact is not None and contact.user_id is not None:
+                found = _person(session, session.get(User, contact.user_id))
+            elif contact is not None:
+                methods = session.scalars(select(ContactMethod).where(ContactMethod.contact_id == contact.id))
+                found = [Reach(contact.name, m, None, timedelta(0)) for m in methods if _deliverable(m)]
+        (reach.extend(found) if found else unreachable.append(f"{kind} {ref}"))
+    return reach, unreachable
+
+
+def on_start(session: Session, timer: Timer, now: datetime, *, base_url: str, secret: str) -> None:
+    """The incident's first page, armed (due at once) in the transaction that opened it."""
+    incident = session.get(Incident, timer.subject_id)
+    if incident is None or incident.status != Status.TRIGGERED or fence.lock(session, incident.id) is not None:
+        return
+    start(session, incident=incident, now=now, base_url=base_url, secret=secret)
+
+
+def start(session: Session, *, incident: Incident, now: datetime, base_url: str, secret: str) -> Escalation | None:
+    """Begin paging an incident through its service's policy."""
+    policy = policy_for(session, incident.service_id)
+    if policy is None or not policy.steps:
+        incidents.record(session, incident, kind="paging", actor=SYSTEM, now=now,
+                         summary="No escalation policy for this service: nobody was paged")
+        return None
+    esc = Escalation(incident_id=incident.id, policy_id=policy.id, step=0, loop=0, fence=1, active=True,
+                     started_at=now)
+    session.add(esc)
+    session.flush()
+    _page_step(session, incident=incident, esc=esc, policy=policy, now=now, base_url=base_url, secret=secret)
+    return esc
+
+
+def _page_step(session: Session, *, incident: Incident, esc: Escalation, policy: EscalationPolicy, now: datetime,
+               base_url: str, secret: str) -> None:
+    step = policy.steps[esc.step]
+    reach, unreachable = resolve_targets(session, step.get("targets", []), now)
+    link = f"{base_url}/incidents/{incident.ref}"
+    for r in reach:
+        row = outbox.enqueue(
+            session, key=f"page:{incident.id}:{esc.step}:{esc.loop}:{r.method.id}", purpose="page",
+            channel=r.method.type, address=r.method.address, subject=f"[{incident.severity}] {incident.ref} {incident.title}",
+            text="", now=now, due=now + r.delay, incident_id=incident.id, user_id=r.user_id,
+            contact_method_id=r.method.id, fence=esc.fence, step=esc.step, loop=esc.loop,
+            data={"incident_id": incident.ref, "severity": incident.severity, "service": incident.service.name,
+                  "title": incident.title, "link": link},
+        )
+        ack_url = f"{base_url}/ack/{links.sign(row.id, secret=secret, expires=now + timedelta(hours=24))}"
+        row.text = outbox.page_text(ref=incident.ref, severity=incident.severity, service=incident.service.name,
+                                    title=incident.title, link=ack_url, ack_code=row.ack_code)
+        row.data = {**row.data, "ack_url": ack_url, "ack_code": row.ack_code}
+    names = sorted({f"{r.who} ({r.method.type})" for r in reach})
+    summary = f"Escalation step {esc.step + 1}" + (f", round {esc.loop + 1}" if esc.loop else "")
+    summary += ": paging " + (", ".join(names) if names else "nobody")
+    if unreachable:
+        summary += f"; no reachable contact method for {', '.join(unreachable)}"
+    incidents.record(session, incident, kind="paging", actor=SYSTEM, now=now, summary=summary,
+                     data={"step": esc.step, "loop": esc.loop, "targets": names, "unreachable": unreachable})
+    nxt = steps.after(esc.step, esc.loop, steps=len(policy.steps), repeat=policy.repeat)
+    if nxt is None:
+        return
+    target = incidents.pack_of(incident).severity(incident.severity).response_target
+    timers.arm(session, kind=TIMER, subject_id=incident.id, fence=esc.fence, now=now,
+               due_at=now + steps.wait_after(step, response_target=target))
+
+
+def on_timer(session: Session, timer: Timer, now: datetime, *, base_url: str, secret: str) -> None:
+    """Nobody acknowledged in time: page the next step, unless the timer went stale."""
+    esc = fence.lock(session, timer.subject_id)
+    if esc is None or not esc.active or esc.fence != timer.fence:
+        return
+    incident = session.get(Incident, esc.incident_id)
+    if incident is None or incident.status != Status.TRIGGERED:
+        return
+    policy = session.get(EscalationPolicy, esc.policy_id)
+    nxt = steps.after(esc.step, esc.loop, steps=len(policy.steps), repeat=policy.repeat)
+    if nxt is None:
+        incidents.record(session, incident, kind="paging", actor=SYSTEM, now=now,
+                         summary="Escalation policy exhausted: nobody acknowledged")
+        return
+    esc.step, esc.loop = nxt
+    _page_step(session, incident=incident, esc=esc, policy=policy, now=now, base_url=base_url, secret=secret)
+
+
+def escalate_now(session: Session, *, incident_id: int, expected_fence: int, now: datetime) -> None:
+    """A page failed for good: do not wait out the step, move to the next one now."""
+    esc = fence.lock(session, incident_id)
+    if esc is not None and esc.active and esc.fence == expected_fence:
+        timers.arm(session, kind=TIMER, subject_id=incident_id, fence=expected_fence, due_at=now, now=now)

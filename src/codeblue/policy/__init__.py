@@ -1,0 +1,1 @@
+"""The playbook as code: severities, targets, cadence, classification, runbooks, templates."""

@@ -1,0 +1,30 @@
+"""The engine as this process runs it: inside `codeblue serve`, or alone as `codeblue worker`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import partial
+
+from codeblue.alerts import jobs as alert_jobs
+from codeblue.clock import Clock
+from codeblue.db import Database
+from codeblue.engine.loop import Engine, TimerModule
+from codeblue.notify.sender import OutboxModule
+from codeblue.oncall import fence, paging
+from codeblue.settings import Settings
+
+
+def timer_handlers(settings: Settings) -> dict:
+    links = {"base_url": settings.public_url, "secret": settings.secret_key}
+    return {
+        **alert_jobs.TIMER_HANDLERS,
+        fence.START: partial(paging.on_start, **links),
+        fence.ESCALATE: partial(paging.on_timer, **links),
+    }
+
+
+def build_engine(db: Database, clock: Clock, settings: Settings, channels: Mapping[str, object] | None = None) -> Engine:
+    outbox = OutboxModule(channels or {}, max_attempts=settings.notify_max_attempts,
+                          retry_base=settings.notify_retry_base_seconds,
+                          throttle_per_minute=settings.notify_throttle_per_minute)
+    return Engine(db, clock, [TimerModule(timer_handlers(settings)), outbox])

@@ -1,0 +1,48 @@
+"""codeblue policy validate / show, as an operator runs them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from codeblue.cli import app
+from codeblue.policy import loader
+
+CRM = loader.BUILTIN_DIR / "telehealth-crm.yaml"
+
+
+def crm_lines() -> list[str]:
+    return CRM.read_text().splitlines()
+
+
+def line_of(lines: list[str], text: str) -> int:
+    return next(i for i, line in enumerate(lines, 1) if text in line)
+
+
+runner = CliRunner()
+
+
+def test_cli_validate__accepts_both_builtin_packs():
+    result = runner.invoke(app, ["policy", "validate", str(loader.BUILTIN_DIR)])
+    assert result.exit_code == 0, result.output
+    assert "telehealth-crm" in result.output and "healthcare-ivr" in result.output
+
+
+def test_cli_validate__rejects_a_broken_file_with_file_and_line(tmp_path: Path):
+    lines = crm_lines()
+    at = line_of(lines, "    response_target: 5m")
+    lines.insert(at, "    xyz: 1")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("\n".join(lines))
+    result = runner.invoke(app, ["policy", "validate", str(broken)])
+    assert result.exit_code == 1
+    assert f"{broken}:{at + 1}: severities.0.xyz: unknown field 'xyz'" in result.output
+
+
+def test_cli_show__prints_a_pack_as_json():
+    result = runner.invoke(app, ["policy", "show", "telehealth-crm", "--json"])
+    assert result.exit_code == 0
+    assert '"response_target": "5m"' in result.output
+
+

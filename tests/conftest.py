@@ -110,7 +110,8 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(env="test", auto_migrate=False, database_url=f"sqlite:///{tmp_path}/unused.db")
+    # The engine is driven by each test that needs it (run_once on the injected clock), never by a thread.
+    return Settings(env="test", auto_migrate=False, run_engine=False, database_url=f"sqlite:///{tmp_path}/unused.db")
 
 
 @pytest.fixture

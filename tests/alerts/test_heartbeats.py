@@ -35,7 +35,7 @@ def open_alerts(db):
         return [(a.summary, a.incident_id) for a in s.scalars(select(Alert).where(Alert.status == "firing"))]
 
 
-def test_heartbeat__never_pinged_is_missed_after_interval_plus_grace(db, clock, beat):
+def test_heartbeat__never_pinged_is_missed_after_interval_plus_grace(db, clock, beat, settings):
     engine = build_engine(db, clock, settings)
     clock.advance(timedelta(minutes=5, seconds=59))
     engine.run_once()
@@ -47,7 +47,7 @@ def test_heartbeat__never_pinged_is_missed_after_interval_plus_grace(db, clock, 
     assert incident_id is not None
 
 
-def test_heartbeat__pings_keep_it_quiet_and_a_late_one_resolves_the_alert(db, clock, beat):
+def test_heartbeat__pings_keep_it_quiet_and_a_late_one_resolves_the_alert(db, clock, beat, settings):
     engine = build_engine(db, clock, settings)
     for _ in range(3):
         clock.advance(timedelta(minutes=5))

@@ -18,4 +18,5 @@ function request()
     '"custom_details":{"error_rate_pct":12}}}'
   return wrk.format("POST", "/v2/enqueue", {["Content-Type"] = "application/json"}, body)
 end
-if delay_ms and delay_ms > 0 then function delay() return delay_ms end end
+-- Paced runs wait between requests on each connection; wrk reads this after init() has set delay_ms.
+function delay() return delay_ms end

@@ -9,6 +9,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from codeblue.alerts.models import Alert
+from codeblue.alerts.normal import NormalAlert
 from codeblue.auth.actor import Actor
 from codeblue.catalog.models import Service
 from codeblue.incidents import lifecycle
@@ -21,37 +22,40 @@ from codeblue.policy import service as policy
 SEVERITY_RANK = {"P0": 0, "P1": 1, "P2": 2, "P3": 3}
 
 
-def classification_facts(alert: Alert) -> dict[str, Any]:
-    facts: dict[str, Any] = {"source": alert.source}
-    if alert.severity_hint:
-        facts["severity_hint"] = alert.severity_hint
-    return {**facts, **alert.facts}
+def classification_facts(event: NormalAlert) -> dict[str, Any]:
+    facts: dict[str, Any] = {"source": event.source}
+    if event.severity_hint:
+        facts["severity_hint"] = event.severity_hint
+    return {**facts, **event.facts}
 
 
-def place(session: Session, *, alert: Alert, service: Service, actor: Actor, now: datetime) -> Incident:
-    """Join the service's open incident of the same type within the pack's window, or open one."""
-    pack = policy.get_pack(service.pack)
-    verdict = rules.classify(pack, classification_facts(alert))
-    open_statuses = [s.value for s in lifecycle.OPEN]
-    incident = session.scalar(
+def classify(service: Service, event: NormalAlert) -> rules.Classification:
+    return rules.classify(policy.get_pack(service.pack), classification_facts(event))
+
+
+def open_incident(session: Session, *, service: Service, type_: str, now: datetime) -> Incident | None:
+    """The service's newest open incident of this type detected within the pack's grouping window."""
+    window = policy.get_pack(service.pack).grouping_window
+    return session.scalar(
         select(Incident)
-        .where(Incident.service_id == service.id, Incident.type == verdict.type,
-               Incident.status.in_(open_statuses), Incident.detected_at >= now - pack.grouping_window)
+        .where(Incident.service_id == service.id, Incident.type == type_,
+               Incident.status.in_([s.value for s in lifecycle.OPEN]), Incident.detected_at >= now - window)
         .order_by(Incident.detected_at.desc(), Incident.id.desc())
         .limit(1)
     )
-    if incident is None:
-        data = IncidentCreate(service=service.slug, title=alert.summary[:300] or "Alert", facts=alert.facts)
-        incident = incidents.create(session, data=data, actor=actor, now=now, source="alert", verdict=verdict)
-        alert.incident_id = incident.id
-        incidents.record(session, incident, kind="alert_linked", actor=actor, now=now,
-                         summary=f"Alert from {alert.source}: {alert.summary}", data={"alert_id": alert.id})
-        return incident
-    alert.incident_id = incident.id
-    incidents.record(session, incident, kind="alert_linked", actor=actor, now=now,
-                     summary=f"Alert joined from {alert.source}: {alert.summary}", data={"alert_id": alert.id})
+
+
+def open_for(session: Session, *, service: Service, event: NormalAlert, verdict: rules.Classification,
+             actor: Actor, now: datetime) -> Incident:
+    """A new incident opened by this alert."""
+    data = IncidentCreate(service=service.slug, title=event.summary[:300] or "Alert", facts=dict(event.facts))
+    return incidents.create(session, data=data, actor=actor, now=now, source="alert", verdict=verdict)
+
+
+def raise_to(session: Session, *, incident: Incident, verdict: rules.Classification, actor: Actor,
+             now: datetime) -> None:
+    """A worse signal raises the incident's severity and PHI flag; nothing automatic ever lowers them."""
     if SEVERITY_RANK[verdict.severity] < SEVERITY_RANK[incident.severity]:
-        # A worse signal raises the incident; nothing automatic ever lowers it.
         before = incident.severity
         incident.severity = verdict.severity
         incidents.record(session, incident, kind="severity_changed", actor=actor, now=now,
@@ -61,7 +65,19 @@ def place(session: Session, *, alert: Alert, service: Service, actor: Actor, now
     if verdict.phi_suspected and not incident.phi_suspected:
         incidents.set_flag(session, incident=incident, flag="phi_suspected", value=True, actor=actor, now=now,
                            reason=verdict.reason)
-    return incident
+
+
+def link_summary(sources_summaries: list[tuple[str, str]], *, opened: bool) -> str:
+    """One timeline line for the alerts a delivery batch attached to an incident."""
+    source, summary = sources_summaries[0]
+    if opened and len(sources_summaries) == 1:
+        return f"Alert from {source}: {summary}"
+    if len(sources_summaries) == 1:
+        return f"Alert joined from {source}: {summary}"
+    shown = "; ".join(s for _, s in sources_summaries[:3])
+    more = len(sources_summaries) - 3
+    return f"{len(sources_summaries)} alerts {'linked' if opened else 'joined'}: {shown}" + (
+        f" (+{more} more)" if more > 0 else "")
 
 
 def after_resolve(session: Session, *, alert: Alert, actor: Actor, now: datetime) -> None:

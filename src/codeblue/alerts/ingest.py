@@ -33,7 +33,7 @@ class Ingest:
     async def integration(self, key: str, *, types: tuple[str, ...]) -> IntegrationRef:
         if not key or len(key) > 128:
             raise NotFound(UNKNOWN_KEY)
-        ref = await run_in_threadpool(self.keys.lookup, self.sessions, key)
+        ref = self.keys.cached(key) or await run_in_threadpool(self.keys.lookup, self.sessions, key)
         if ref is None or ref.type not in types:
             raise NotFound(UNKNOWN_KEY)
         wait = self.limiter.take(key)

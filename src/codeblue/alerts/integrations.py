@@ -94,12 +94,17 @@ class KeyCache:
         self._entries: dict[str, tuple[float, IntegrationRef]] = {}
         self._lock = threading.Lock()
 
-    def lookup(self, session_factory: Any, key: str) -> IntegrationRef | None:
-        digest = hash_secret(key)
+    def cached(self, key: str) -> IntegrationRef | None:
+        """The integration if this process saw its key recently; no database work, so no thread hop."""
         with self._lock:
-            hit = self._entries.get(digest)
-        if hit is not None and hit[0] > time.monotonic():
-            return hit[1]
+            hit = self._entries.get(hash_secret(key))
+        return hit[1] if hit is not None and hit[0] > time.monotonic() else None
+
+    def lookup(self, session_factory: Any, key: str) -> IntegrationRef | None:
+        hit = self.cached(key)
+        if hit is not None:
+            return hit
+        digest = hash_secret(key)
         with session_factory() as session:
             row = session.scalar(select(Integration).where(Integration.key_hash == digest, Integration.enabled))
             if row is None:

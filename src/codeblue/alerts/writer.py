@@ -118,8 +118,5 @@ class IngestWriter:
                         raise NotFound("no such integration")
                     integrations[job.integration_id] = found
             alerts.lock_services(session, [i.service_id for i in integrations.values()])
-            return [
-                alerts.ingest(session, integration=integrations[job.integration_id], alerts=job.events,
-                              body=job.body, now=now)
-                for job in batch
-            ]
+            return alerts.ingest_many(
+                session, deliveries=[(integrations[j.integration_id], j.events, j.body) for j in batch], now=now)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from codeblue.policy.schema import AllOf, AnyOf, Condition, FactCondition, NotOf, Pack
+from codeblue.policy.schema import AllOf, AnyOf, Condition, FactCondition, NotOf, Pack, Rule
 
 
 @dataclass(frozen=True)
@@ -65,53 +65,77 @@ def _truthy(value: Any) -> bool:
     return bool(value)
 
 
-def _fact_holds(cond: FactCondition, facts: Mapping[str, Any]) -> bool:
-    actual = _lookup(facts, cond.fact)
-    if cond.op == "exists":
+def _value_holds(op: str, expected: Any, actual: Any) -> bool:
+    if op == "exists":
         return actual is not _MISSING and actual is not None
-    if cond.op == "missing":
+    if op == "missing":
         return actual is _MISSING or actual is None
     if actual is _MISSING or actual is None:
         return False
-    match cond.op:
+    match op:
         case "eq":
-            return _same(actual, cond.value)
+            return _same(actual, expected)
         case "ne":
-            return not _same(actual, cond.value)
+            return not _same(actual, expected)
         case "in":
-            return any(_same(actual, v) for v in cond.value)
+            return any(_same(actual, v) for v in expected)
         case "not_in":
-            return not any(_same(actual, v) for v in cond.value)
+            return not any(_same(actual, v) for v in expected)
         case "contains":
             if isinstance(actual, list | tuple | set):
-                return any(_same(a, cond.value) for a in actual)
-            return str(cond.value).casefold() in str(actual).casefold()
+                return any(_same(a, expected) for a in actual)
+            return str(expected).casefold() in str(actual).casefold()
         case "matches":
-            return re.search(str(cond.value), str(actual)) is not None
-    a, b = _number(actual), _number(cond.value)
+            return re.search(str(expected), str(actual)) is not None
+    a, b = _number(actual), _number(expected)
     if a is None or b is None:
         return False
-    return {"gt": a > b, "gte": a >= b, "lt": a < b, "lte": a <= b}[cond.op]
+    return {"gt": a > b, "gte": a >= b, "lt": a < b, "lte": a <= b}[op]
+
+
+Predicate = Callable[[Mapping[str, Any]], bool]
+
+
+def compile_condition(cond: Condition) -> Predicate:
+    """The condition as a plain function of the facts: classification runs once per new alert."""
+    match cond:
+        case AllOf():
+            parts = [compile_condition(c) for c in cond.all]
+            return lambda facts: all(p(facts) for p in parts)
+        case AnyOf():
+            parts = [compile_condition(c) for c in cond.any]
+            return lambda facts: any(p(facts) for p in parts)
+        case NotOf():
+            inner = compile_condition(cond.not_)
+            return lambda facts: not inner(facts)
+        case FactCondition():
+            name, op, expected = cond.fact, cond.op, cond.value
+            if "." in name:
+                return lambda facts: _value_holds(op, expected, _lookup(facts, name))
+            return lambda facts: _value_holds(op, expected, facts.get(name, _MISSING))
+    raise TypeError(f"not a condition: {cond!r}")
 
 
 def holds(cond: Condition, facts: Mapping[str, Any]) -> bool:
     """Whether a rule's condition is true of these facts."""
-    match cond:
-        case AllOf():
-            return all(holds(c, facts) for c in cond.all)
-        case AnyOf():
-            return any(holds(c, facts) for c in cond.any)
-        case NotOf():
-            return not holds(cond.not_, facts)
-        case FactCondition():
-            return _fact_holds(cond, facts)
-    raise TypeError(f"not a condition: {cond!r}")
+    return compile_condition(cond)(facts)
+
+
+_compiled: dict[int, tuple[Pack, list[tuple[Rule, Predicate]]]] = {}
+
+
+def _rules_of(pack: Pack) -> list[tuple[Rule, Predicate]]:
+    # Keyed by identity and holding the pack, so an id is never reused for another pack while cached.
+    hit = _compiled.get(id(pack))
+    if hit is None or hit[0] is not pack:
+        hit = _compiled[id(pack)] = (pack, [(r, compile_condition(r.when)) for r in pack.classification])
+    return hit[1]
 
 
 def classify(pack: Pack, facts: Mapping[str, Any]) -> Classification:
     """The first rule that holds decides; a type's default severity fills a rule without one."""
-    for rule in pack.classification:
-        if not holds(rule.when, facts):
+    for rule, predicate in _rules_of(pack):
+        if not predicate(facts):
             continue
         itype = pack.incident_type(rule.type or pack.default_type)
         severity = rule.severity or (itype.default_severity if itype else None) or pack.default_severity

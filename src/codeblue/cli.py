@@ -38,24 +38,40 @@ def init() -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on (default 127.0.0.1)")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 8080)")] = None,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Server processes sharing the port (one per core)")] = 1,
 ) -> None:
     """Run the server (migrations are applied on start)."""
+    import os
+
     import uvicorn
 
+    from codeblue import migrate
     from codeblue.app import create_app
+    from codeblue.db import Database
 
-    config = cli_base.settings()
+    # Worker processes build their app from the environment, so the options travel there.
     if host:
-        config.host = host
+        os.environ["CODEBLUE_HOST"] = host
     if port:
-        config.port = port
+        os.environ["CODEBLUE_PORT"] = str(port)
+    config = cli_base.settings()
     try:
-        application = create_app(config)
-    except Exception as exc:  # a broken pack or setting: say it and stop
+        application = create_app(config)  # a broken pack or setting is said here, once, before any worker starts
+    except Exception as exc:
         cli_base.fail(str(exc))
-    cli_base.console.print(f"Code Blue listening on {config.public_url}", highlight=False)
-    uvicorn.run(application, host=config.host, port=config.port, log_level=config.log_level,
-                proxy_headers=True, server_header=False)
+    cli_base.console.print(f"Code Blue listening on {config.public_url}"
+                           + (f" with {workers} workers" if workers > 1 else ""), highlight=False)
+    common = dict(host=config.host, port=config.port, log_level=config.log_level, proxy_headers=True,
+                  server_header=False)
+    if workers == 1:
+        uvicorn.run(application, **common)
+        return
+    if config.auto_migrate:
+        db = Database(config.database_url)
+        migrate.upgrade(db)  # once, here, rather than racing in every worker
+        db.dispose()
+    os.environ["CODEBLUE_AUTO_MIGRATE"] = "false"
+    uvicorn.run("codeblue.app:create_app", factory=True, workers=workers, **common)
 
 
 def main() -> None:

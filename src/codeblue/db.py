@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -51,9 +54,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, lock_path: Path | None) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    def _on_connect(dbapi_connection: Any, record: Any) -> None:
+        if lock_path is not None:
+            record.info["writer_lock"] = WriterLock(lock_path)
         # Take transaction control from the driver so BEGIN IMMEDIATE below is the only BEGIN.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -68,15 +73,63 @@ def _configure_sqlite(engine: Engine) -> None:
         # A deferred transaction that reads and then writes can fail at once with SQLITE_BUSY
         # when another writer committed in between; taking the write lock up front makes
         # writers queue on the busy timeout instead. Read-only work opts out.
-        mode = "DEFERRED" if conn.get_execution_options().get("readonly") else "IMMEDIATE"
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        readonly = conn.get_execution_options().get("readonly")
+        lock = conn.connection.info.get("writer_lock")
+        if lock is not None and not readonly:
+            lock.acquire()
+        conn.exec_driver_sql(f"BEGIN {'DEFERRED' if readonly else 'IMMEDIATE'}")
+
+    @event.listens_for(engine, "reset")
+    def _on_reset(_dbapi_connection: Any, record: Any, _state: Any) -> None:
+        lock = record.info.get("writer_lock")
+        if lock is not None:
+            lock.release()
+
+    @event.listens_for(engine, "close")
+    def _on_close(_dbapi_connection: Any, record: Any) -> None:
+        lock = record.info.pop("writer_lock", None)
+        if lock is not None:
+            lock.close()
+
+
+class WriterLock:
+    """A lock file shared by every process on one SQLite database, taken before each write transaction.
+
+    SQLite's own busy handler polls with sleeps of up to 100 ms, so writers in several processes
+    (`codeblue serve --workers N`, a CLI command, `codeblue worker`) queue unfairly and slowly;
+    a blocking flock wakes the next writer the moment the last one lets go.
+    """
+
+    _holders = threading.local()  # a thread that holds one already must not wait on it for a second connection
+
+    def __init__(self, path: Path) -> None:
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        self._held = False
+
+    def acquire(self) -> None:
+        if self._held or getattr(self._holders, "count", 0):
+            return  # nested in this thread's own write: SQLite's busy timeout decides, as without the lock
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        self._held = True
+        self._holders.count = 1
+
+    def release(self) -> None:
+        if self._held:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            self._held = False
+            self._holders.count = 0
+
+    def close(self) -> None:
+        self.release()
+        os.close(self._fd)
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     """Create an engine with the settings each database needs."""
     if url.startswith("sqlite"):
         engine = create_engine(url, pool_size=pool_size, max_overflow=20, pool_timeout=60)
-        _configure_sqlite(engine)
+        path = sqlite_path(url)
+        _configure_sqlite(engine, path.with_name(path.name + "-writer.lock") if path else None)
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
 

@@ -121,20 +121,68 @@ def holds(cond: Condition, facts: Mapping[str, Any]) -> bool:
     return compile_condition(cond)(facts)
 
 
-_compiled: dict[int, tuple[Pack, list[tuple[Rule, Predicate]]]] = {}
+def referenced_facts(cond: Condition) -> set[str]:
+    """Every fact name a condition reads; for a dotted name, also its top-level mapping."""
+    match cond:
+        case AllOf():
+            return set().union(*(referenced_facts(c) for c in cond.all))
+        case AnyOf():
+            return set().union(*(referenced_facts(c) for c in cond.any))
+        case NotOf():
+            return referenced_facts(cond.not_)
+    return {cond.fact, cond.fact.split(".", 1)[0]}
 
 
-def _rules_of(pack: Pack) -> list[tuple[Rule, Predicate]]:
+@dataclass
+class _Compiled:
+    pack: Pack
+    rules: list[tuple[Rule, Predicate]]
+    reads: tuple[str, ...]
+    verdicts: dict[tuple[Any, ...], Classification]
+
+
+CACHE_LIMIT = 4096
+_compiled: dict[int, _Compiled] = {}
+
+
+def _compiled_of(pack: Pack) -> _Compiled:
     # Keyed by identity and holding the pack, so an id is never reused for another pack while cached.
     hit = _compiled.get(id(pack))
-    if hit is None or hit[0] is not pack:
-        hit = _compiled[id(pack)] = (pack, [(r, compile_condition(r.when)) for r in pack.classification])
-    return hit[1]
+    if hit is None or hit.pack is not pack:
+        reads = set().union(*(referenced_facts(r.when) for r in pack.classification)) if pack.classification else set()
+        hit = _compiled[id(pack)] = _Compiled(pack, [(r, compile_condition(r.when)) for r in pack.classification],
+                                              tuple(sorted(reads)), {})
+    return hit
+
+
+def _signature(reads: tuple[str, ...], facts: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    """The facts a pack's rules can see, as a cache key; None when one of them is not a plain value."""
+    key = []
+    for name in reads:
+        value = facts.get(name, _MISSING)
+        if not (value is _MISSING or value is None or isinstance(value, str | int | float | bool)):
+            return None
+        key.append((name, type(value), value))  # the type too: 1, 1.0 and True are equal keys otherwise
+    return tuple(key)
 
 
 def classify(pack: Pack, facts: Mapping[str, Any]) -> Classification:
     """The first rule that holds decides; a type's default severity fills a rule without one."""
-    for rule, predicate in _rules_of(pack):
+    compiled = _compiled_of(pack)
+    # Alerts of one kind differ in facts no rule reads (an instance, a timestamp): classify each kind once.
+    signature = _signature(compiled.reads, facts)
+    if signature is not None and (hit := compiled.verdicts.get(signature)) is not None:
+        return hit
+    verdict = _first_match(pack, compiled.rules, facts)
+    if signature is not None:
+        if len(compiled.verdicts) >= CACHE_LIMIT:
+            compiled.verdicts.clear()
+        compiled.verdicts[signature] = verdict
+    return verdict
+
+
+def _first_match(pack: Pack, compiled: list[tuple[Rule, Predicate]], facts: Mapping[str, Any]) -> Classification:
+    for rule, predicate in compiled:
         if not predicate(facts):
             continue
         itype = pack.incident_type(rule.type or pack.default_type)

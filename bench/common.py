@@ -71,14 +71,17 @@ def database(kind: str):
 class Server:
     """`codeblue serve` as a real process on a free port."""
 
-    def __init__(self, url: str, **env: str) -> None:
+    def __init__(self, url: str, *, workers: int = 1, **env: str) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "CODEBLUE_DATABASE_URL": url, "CODEBLUE_LOG_LEVEL": "warning", **env}
+        # No per-key rate limit: a 429 answered fast must not count as throughput.
+        self.env = {**os.environ, "CODEBLUE_DATABASE_URL": url, "CODEBLUE_LOG_LEVEL": "warning",
+                    "CODEBLUE_INGEST_RATE_PER_KEY": "0", **env}
         init = subprocess.run([str(BIN / "codeblue"), "init"], env=self.env, capture_output=True, text=True,
                               check=True)
         self.token = init.stdout.strip().splitlines()[-1]
-        self.proc = subprocess.Popen([str(BIN / "codeblue"), "serve", "--port", str(self.port)], env=self.env,
+        self.proc = subprocess.Popen([str(BIN / "codeblue"), "serve", "--port", str(self.port),
+                                      "--workers", str(workers)], env=self.env,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.time() + 30
         while time.time() < deadline:

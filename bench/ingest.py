@@ -21,9 +21,9 @@ from common import Server, database, free_port, machine, pg_available, wrk  # no
 BATCH = 100
 
 
-def run(kind: str, seconds: int, connections: int) -> dict:
+def run(kind: str, seconds: int, connections: int, workers: int) -> dict:
     with database(kind) as url:
-        server = Server(url)
+        server = Server(url, workers=workers)
         try:
             pd = server.integration("pagerduty")
             am = server.integration("alertmanager")
@@ -73,6 +73,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--db", default="sqlite,postgresql")
+    parser.add_argument("--workers", type=int, default=2, help="server processes (codeblue serve --workers)")
     args = parser.parse_args()
     print(f"machine: {machine()}")
     print(f"load: wrk, 1 thread, {args.connections} connections ({max(4, args.connections // 4)} for batches), "
@@ -82,9 +83,9 @@ def main() -> None:
         if kind == "postgresql" and not pg_available():
             print("postgresql: not reachable, skipped")
             continue
-        r = run(kind, args.seconds, args.connections)
+        r = run(kind, args.seconds, args.connections, args.workers)
         s, h, b, n = r["single"], r["half"], r["batch"], r["noop"]
-        print(f"\n[{kind}]")
+        print(f"\n[{kind}, codeblue serve --workers {args.workers}]")
         print(f"  no-op GET /healthz        {n['rps']:9.0f} req/s   p50 {n['p50']:.1f} ms  p99 {n['p99']:.1f} ms")
         print(f"  single events /v2/enqueue {s['rps']:9.0f} req/s   p50 {s['p50']:.1f} ms  p99 {s['p99']:.1f} ms"
               f"   ratio to no-op {s['rps'] / n['rps']:.2f}   non-2xx {s['non_2xx']}")

@@ -23,6 +23,7 @@ from codeblue.alerts.models import Alert, Delivery, Integration
 from codeblue.alerts.normal import NormalAlert
 from codeblue.auth.actor import Actor
 from codeblue.catalog.models import Service
+from codeblue.db import insert_rows
 from codeblue.incidents import lifecycle
 from codeblue.incidents import service as incidents
 from codeblue.incidents.lifecycle import Status
@@ -229,10 +230,11 @@ class _Batch:
             return
         new = [a for a in pending if a.new_row is not None]
         if new:
-            ids = self.session.scalars(insert(Alert).returning(Alert.id, sort_by_parameter_order=True),
-                                       [a.new_row for a in new])
-            for alert, id_ in zip(new, ids, strict=True):
-                alert.id, alert.new_row = id_, None
+            returned = insert_rows(self.session, Alert.__table__, [a.new_row for a in new],
+                                   returning=("id", "integration_id", "dedup_key"))
+            ids = {(integration_id, key): id_ for id_, integration_id, key in returned}
+            for alert in new:
+                alert.id, alert.new_row = ids[(alert.integration_id, alert.key)], None
         changed = [a for a in pending if a.changes is not None]
         if changed:
             self.session.execute(update(Alert), [{"id": a.id, **a.changes} for a in changed])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 import pytest
@@ -28,8 +29,8 @@ def test_kill9_right_after_202__every_accepted_alert_is_stored(tmp_path):
                 status, body = server.request("POST", "/v2/enqueue", body={
                     "routing_key": integration["key"], "event_action": "trigger", "dedup_key": f"durable-{i}",
                     "payload": {"summary": f"alert {i}", "source": "test", "severity": "error"}})
-            except OSError:
-                return None  # in flight when the server died: not accepted, so not promised
+            except (OSError, http.client.HTTPException):
+                return None  # in flight when the server died (refused or cut off): not accepted, so not promised
             return body.get("dedup_key") if status == 202 else None
 
         accepted: list[str] = []

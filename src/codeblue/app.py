@@ -45,12 +45,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.auto_migrate:
             migrate.upgrade(db)
-        writer.start()
-        if settings.run_engine:
-            engine.start()
-        yield
-        engine.stop()
-        writer.stop()
+        with db.checkpoints():
+            writer.start()
+            if settings.run_engine:
+                engine.start()
+            yield
+            engine.stop()
+            writer.stop()
         db.dispose()
 
     app = FastAPI(

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from codeblue import bootstrap, cli_base
+from codeblue.alerts import cli as alerts_cli
 from codeblue.auth import cli as auth_cli
 from codeblue.incidents import cli as incidents_cli
 from codeblue.policy import cli as policy_cli
@@ -16,6 +17,7 @@ app.add_typer(policy_cli.app, name="policy")
 app.add_typer(incidents_cli.app, name="incident")
 app.add_typer(auth_cli.tokens, name="token")
 app.add_typer(auth_cli.users, name="user")
+app.add_typer(alerts_cli.app, name="integration")
 
 
 @app.command()

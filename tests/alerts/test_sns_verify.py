@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.x509.oid import NameOID
 
 from codeblue.alerts.sns_verify import (
     CertificateCache,
@@ -23,49 +16,26 @@ from codeblue.alerts.sns_verify import (
     string_to_sign,
 )
 from codeblue.clock import ManualClock
+from tests.alerts.samples import sample
+from tests.alerts.sns_signing import CERT_URL, Fetcher, make_cert, make_key, sign
 
 NOW = datetime(2026, 3, 10, 14, 0, tzinfo=UTC)
-CERT_URL = "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0123456789abcdef.pem"
 TOPIC = "arn:aws:sns:us-east-1:123456789012:codeblue-alerts"
-FIXTURES = Path("/work/shared/fixtures/payloads")
-
-
-def make_cert(key: rsa.RSAPrivateKey, *, org: str = "Amazon", not_before: datetime = NOW - timedelta(days=1),
-              not_after: datetime = NOW + timedelta(days=30)) -> bytes:
-    """A self-signed PEM certificate for key, issued by organisation org."""
-    name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, org),
-                      x509.NameAttribute(NameOID.COMMON_NAME, "sns.amazonaws.com")])
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(not_before).not_valid_after(not_after)
-            .sign(key, hashes.SHA256()))
-    return cert.public_bytes(serialization.Encoding.PEM)
 
 
 @pytest.fixture(scope="module")
-def key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+def key():
+    return make_key()
 
 
 @pytest.fixture(scope="module")
-def other_key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+def other_key():
+    return make_key()
 
 
 @pytest.fixture(scope="module")
 def pem(key) -> bytes:
-    return make_cert(key)
-
-
-class Fetcher:
-    """Serves one PEM for every URL and records the URLs asked for."""
-
-    def __init__(self, pem: bytes) -> None:
-        self.pem = pem
-        self.calls: list[str] = []
-
-    def __call__(self, url: str) -> bytes:
-        self.calls.append(url)
-        return self.pem
+    return make_cert(key, now=NOW)
 
 
 @pytest.fixture
@@ -81,14 +51,6 @@ def clock() -> ManualClock:
 @pytest.fixture
 def verifier(fetcher, clock) -> SnsVerifier:
     return SnsVerifier(CertificateCache(fetcher, now=clock.now))
-
-
-def sign(message: dict, key: rsa.RSAPrivateKey, version: str = "1", url: str = CERT_URL) -> dict:
-    """message plus SignatureVersion, SigningCertURL and a Signature made the way SNS makes it."""
-    algorithm = hashes.SHA1() if version == "1" else hashes.SHA256()
-    raw = key.sign(string_to_sign(message), padding.PKCS1v15(), algorithm)
-    return {**message, "SignatureVersion": version, "SigningCertURL": url,
-            "Signature": base64.b64encode(raw).decode()}
 
 
 def notification(subject: str | None = "ALARM: \"disk\" in US East") -> dict:
@@ -206,11 +168,12 @@ def test_unknown_type_is_rejected(verifier, key):
 
 
 CERT_PROBLEMS = {
-    "another key's certificate": (lambda other: make_cert(other), "signature does not match"),
-    "expired certificate": (lambda other: make_cert(other, not_after=NOW - timedelta(seconds=1)), "not valid now"),
-    "not yet valid certificate": (lambda other: make_cert(other, not_before=NOW + timedelta(hours=1)),
+    "another key's certificate": (lambda other: make_cert(other, now=NOW), "signature does not match"),
+    "expired certificate": (lambda other: make_cert(other, now=NOW, not_after=NOW - timedelta(seconds=1)),
+                            "not valid now"),
+    "not yet valid certificate": (lambda other: make_cert(other, now=NOW, not_before=NOW + timedelta(hours=1)),
                                   "not valid now"),
-    "issuer not Amazon": (lambda other: make_cert(other, org="Evil Corp"), "not issued by Amazon"),
+    "issuer not Amazon": (lambda other: make_cert(other, now=NOW, org="Evil Corp"), "not issued by Amazon"),
     "not a certificate": (lambda other: b"<html>hello</html>", "did not return a PEM X.509 certificate"),
 }
 
@@ -225,7 +188,8 @@ def test_certificate_problems_are_rejected(clock, key, other_key, serve, error):
 
 
 def test_issuer_check_can_be_turned_off(clock, key):
-    cache = CertificateCache(Fetcher(make_cert(key, org="Test CA")), now=clock.now, require_amazon_issuer=False)
+    cache = CertificateCache(Fetcher(make_cert(key, now=NOW, org="Test CA")), now=clock.now,
+                             require_amazon_issuer=False)
     SnsVerifier(cache).verify(sign(notification(), key))
 
 
@@ -283,22 +247,15 @@ def test_a_cached_certificate_that_expires_is_rejected(fetcher, clock, key):
         verifier.verify(sign(notification(), key))
 
 
-def _fixture(name: str) -> dict:
-    path = FIXTURES / name
-    if not path.exists():
-        pytest.skip(f"shared fixture {path} is not available")
-    return json.loads(path.read_text())
-
-
-def test_string_to_sign_of_the_real_cloudwatch_fixture():
-    fx = _fixture("aws_sns_cloudwatch_alarm_alarm.json")
+def test_string_to_sign_of_the_real_cloudwatchsample():
+    fx = sample("aws_sns_cloudwatch_alarm_alarm.json")
     expected = (f"Message\n{fx['Message']}\nMessageId\n{fx['MessageId']}\nSubject\n{fx['Subject']}\n"
                 f"Timestamp\n{fx['Timestamp']}\nTopicArn\n{fx['TopicArn']}\nType\nNotification\n").encode()
     assert string_to_sign(fx) == expected
 
 
-def test_string_to_sign_of_the_subscription_confirmation_fixture():
-    fx = _fixture("aws_sns_subscription_confirmation.json")
+def test_string_to_sign_of_the_subscription_confirmationsample():
+    fx = sample("aws_sns_subscription_confirmation.json")
     expected = (f"Message\n{fx['Message']}\nMessageId\n{fx['MessageId']}\nSubscribeURL\n{fx['SubscribeURL']}\n"
                 f"Timestamp\n{fx['Timestamp']}\nToken\n{fx['Token']}\nTopicArn\n{fx['TopicArn']}\n"
                 "Type\nSubscriptionConfirmation\n").encode()
@@ -307,8 +264,8 @@ def test_string_to_sign_of_the_subscription_confirmation_fixture():
 
 
 def test_check_aws_url_accepts_the_fixtures_real_urls():
-    check_aws_url(_fixture("aws_sns_cloudwatch_alarm_alarm.json")["SigningCertURL"], what="SigningCertURL")
-    check_aws_url(_fixture("aws_sns_subscription_confirmation.json")["SubscribeURL"], what="SubscribeURL")
+    check_aws_url(sample("aws_sns_cloudwatch_alarm_alarm.json")["SigningCertURL"], what="SigningCertURL")
+    check_aws_url(sample("aws_sns_subscription_confirmation.json")["SubscribeURL"], what="SubscribeURL")
 
 
 @pytest.mark.parametrize("url", ["https://sns.cn-north-1.amazonaws.com.cn/SimpleNotificationService-1.pem",

@@ -189,8 +189,10 @@ class Database:
         def run() -> None:
             while not stop.wait(every):
                 try:
+                    # On the driver's connection, outside any transaction: SQLAlchemy's BEGIN would
+                    # hold the write lock and SQLite refuses to checkpoint inside a transaction.
                     with self.engine.connect() as conn:
-                        conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+                        conn.connection.dbapi_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
                 except Exception:  # a failed checkpoint is retried next round; commits still succeed
                     logging.getLogger("codeblue.db").exception("WAL checkpoint failed")
 

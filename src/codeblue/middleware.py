@@ -1,22 +1,44 @@
-"""ASGI middleware: request body limit."""
+"""ASGI middleware: request body limit, and no NUL characters where they would reach the database."""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 Scope = dict[str, Any]
 
+# A JSON \u0000 escape not itself escaped (an even run of backslashes before it).
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+# Sender endpoints accept whatever a monitoring system sends; ingest replaces NULs in what it keeps.
+_SENDER_PATHS = ("/v2/enqueue", "/api/v1/hooks/", "/api/v1/heartbeats/")
+NUL_MESSAGE = "text may not contain NUL (\\u0000) characters"
+
+
+def _has_nul(scope: Scope) -> bool:
+    return b"%00" in scope.get("query_string", b"") or "\x00" in scope.get("path", "") \
+        or b"%00" in scope.get("raw_path", b"")
+
 
 class BodyLimit:
-    """Refuse bodies over the limit with 413 before the application reads them."""
+    """Refuse bodies over the limit with 413 before the application reads them.
+
+    Also refuses NUL characters in the path, the query and JSON bodies with 400: PostgreSQL cannot
+    store them in text, and SQLite would keep what PostgreSQL refuses, so both refuse alike.
+    """
 
     def __init__(self, app: Any, *, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if _has_nul(scope):
+            await self._refuse(send, 400, "bad_input", NUL_MESSAGE)
+            return
+        if scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
         declared = dict(scope.get("headers") or []).get(b"content-length")
@@ -44,6 +66,9 @@ class BodyLimit:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
+        if not scope["path"].startswith(_SENDER_PATHS) and _JSON_NUL.search(body):
+            await self._refuse(send, 400, "bad_input", NUL_MESSAGE)
+            return
         replayed = False
 
         async def replay() -> dict[str, Any]:

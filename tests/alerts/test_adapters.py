@@ -314,11 +314,21 @@ def test_eventbridge_metric_math_error_rate_from_recent_datapoints():
     alert = cloudwatch.from_alarm_event(event)
     assert alert.facts["metric_name"] == "HTTPCode_Target_5XX_Count"
     assert alert.facts["load_balancer"] == "app/web/1" and alert.facts["threshold"] == 10.0
-    # The single metric is a count, so the rate is only read off a returned expression: none here by name.
-    assert "error_rate_pct" not in alert.facts
-    event["detail"]["configuration"]["metrics"][1]["metricStat"] = {}
-    alert = cloudwatch.from_alarm_event(event)
+    # The metric read is a count, but the alarm compares the expression, whose label says rate.
     assert alert.facts["error_rate_pct"] == 14.2  # the newest datapoint is last in reasonData
+    event["detail"]["configuration"]["metrics"][0]["label"] = "5XX errors"
+    event["detail"]["alarmName"] = "api-5xx"
+    assert "error_rate_pct" not in cloudwatch.from_alarm_event(event).facts  # nothing names a rate
+
+
+def test_plain_count_alarm_sets_no_error_rate_even_when_named_a_rate():
+    event = load("aws_eventbridge_cloudwatch_alarm_state_change.json")
+    event["detail"]["alarmName"] = "api-5xx-rate"
+    event["detail"]["configuration"]["metrics"] = [
+        {"id": "m1", "metricStat": {"metric": {"namespace": "AWS/ApplicationELB", "name": "HTTPCode_Target_5XX_Count",
+                                               "dimensions": {"LoadBalancer": "app/web/1"}}}, "returnData": True}]
+    event["detail"]["state"]["reasonData"] = json.dumps({"recentDatapoints": [120.0], "threshold": 100.0})
+    assert "error_rate_pct" not in cloudwatch.from_alarm_event(event).facts
 
 
 def test_sns_and_eventbridge_forms_of_one_alarm_share_a_dedup_key():

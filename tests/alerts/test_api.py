@@ -360,3 +360,202 @@ def test_heartbeat__get_and_post_pings_push_the_deadline_on(client, admin, clock
 def test_heartbeat__unknown_key_404(client, admin, method):
     response = client.request(method, "/api/v1/heartbeats/0123456789abcdef0123456789abcdef")
     assert (response.status_code, response.json()) == (404, NOT_FOUND)
+
+
+# --- the formats beyond their one sample: other states, resolutions, other findings
+
+
+def _finding(workflow: str = "NEW", record: str = "ACTIVE") -> dict[str, Any]:
+    event = sample("aws_eventbridge_securityhub_finding.json")
+    finding = event["detail"]["findings"][0]
+    finding["Workflow"], finding["RecordState"] = {"Status": workflow}, record
+    return event
+
+
+def _health(status: str, category: str = "issue") -> dict[str, Any]:
+    event = sample("aws_eventbridge_health_event.json")
+    event["detail"].update(statusCode=status, eventTypeCategory=category)
+    return event
+
+
+def _backup(state: str) -> dict[str, Any]:
+    event = sample("aws_eventbridge_backup_job_failed.json")
+    event["detail"]["state"] = state
+    return event
+
+
+def _ecs(exit_code: int, reason: str = "Essential container in task exited",
+         stop_code: str = "EssentialContainerExited") -> dict[str, Any]:
+    event = sample("aws_eventbridge_ecs_task_stopped.json")
+    event["detail"].update(stoppedReason=reason, stopCode=stop_code)
+    for container in event["detail"]["containers"]:
+        container["exitCode"] = exit_code
+    return event
+
+
+@pytest.mark.parametrize("first, then, status", [
+    (_finding(), _finding(workflow="RESOLVED"), "resolved"),
+    (_finding(), _finding(record="ARCHIVED"), "resolved"),
+    (_health("open"), _health("closed"), "resolved"),
+    (_backup("FAILED"), _backup("COMPLETED"), "resolved"),
+], ids=["finding-workflow-resolved", "finding-archived", "health-closed", "backup-completed-after-failure"])
+def test_eventbridge__a_later_event_resolves_what_the_first_opened(client, admin, first, then, status):
+    key = create_integration(client, admin, "eventbridge", IVR)
+    assert deliver(client, "eventbridge", key, first).json()["alerts"][0]["result"] == "created"
+    response = deliver(client, "eventbridge", key, then)
+    assert [o["result"] for o in response.json()["alerts"]] == ["resolved"]
+    [stored] = alerts(client, admin)
+    assert stored["status"] == status
+    assert incident(client, admin, stored["incident"])["status"] == "monitoring"
+
+
+@pytest.mark.parametrize("event, severity, type_, rule", [
+    (_backup("ABORTED"), "P1", "failed_backup_jobs", "backup-failed-no-redundancy"),
+    (_backup("EXPIRED"), "P1", "failed_backup_jobs", "backup-failed-no-redundancy"),
+    (_backup("PARTIAL"), "P1", "failed_backup_jobs", "backup-failed-no-redundancy"),
+    (_health("upcoming", "scheduledChange"), "P3", "general", "non-critical-alert"),
+    (_ecs(137, reason="Task failed ELB health checks in (target-group arn:aws:elasticloadbalancing:tg/ivr)",
+          stop_code="ServiceSchedulerInitiated"), "P1", "ecs_service_failure", "health-check-failed"),
+    (_ecs(2), "P1", "ecs_service_failure", "ecs-task-stopped"),
+], ids=["backup-aborted", "backup-expired", "backup-partial", "health-scheduled-change", "ecs-health-check",
+        "ecs-exit-2"])
+def test_eventbridge__other_failures_page_as_the_pack_classifies(client, admin, event, severity, type_, rule):
+    key = create_integration(client, admin, "eventbridge", IVR)
+    [outcome] = deliver(client, "eventbridge", key, event).json()["alerts"]
+    assert outcome["result"] == "created"
+    opened = incident(client, admin, outcome["incident"])
+    assert (opened["severity"], opened["type"], opened["classification"]["rule"]) == (severity, type_, rule)
+
+
+@pytest.mark.parametrize("event", [
+    _ecs(0),
+    _ecs(143, reason="Scaling activity initiated by deployment", stop_code="ServiceSchedulerInitiated"),
+    _backup("RUNNING"),
+], ids=["ecs-clean-exit", "ecs-deployment-stop", "backup-running"])
+def test_eventbridge__routine_events_are_recorded_and_page_no_one(client, admin, event):
+    key = create_integration(client, admin, "eventbridge", IVR)
+    [outcome] = deliver(client, "eventbridge", key, event).json()["alerts"]
+    assert outcome["result"] == "recorded" and outcome["incident"] is None
+    assert incident_count(client, admin) == 0
+
+
+def test_backup_failure_with_redundancy__is_p2_over_http(client, admin):
+    key = create_integration(client, admin, "eventbridge", IVR, backup_redundancy=True)
+    [outcome] = deliver(client, "eventbridge", key, _backup("FAILED")).json()["alerts"]
+    opened = incident(client, admin, outcome["incident"])
+    assert (opened["severity"], opened["classification"]["rule"]) == ("P2", "backup-failed-with-redundancy")
+
+
+def _alb_rate_alarm(datapoint: float) -> dict[str, Any]:
+    """The usual ALB error-rate alarm: metric math 5XX / requests * 100 over two counts."""
+    event = sample("aws_eventbridge_cloudwatch_alarm_state_change.json")
+    event["detail"]["alarmName"] = "crm-alb-5xx-rate"
+    event["detail"]["configuration"]["metrics"] = [
+        {"id": "e1", "expression": "m1/m2*100", "label": "5XX rate", "returnData": True},
+        {"id": "m1", "returnData": False, "metricStat": {"metric": {
+            "namespace": "AWS/ApplicationELB", "name": "HTTPCode_Target_5XX_Count",
+            "dimensions": {"LoadBalancer": "app/crm/50dc6c495c0c9188"}}, "period": 60, "stat": "Sum"}},
+        {"id": "m2", "returnData": False, "metricStat": {"metric": {
+            "namespace": "AWS/ApplicationELB", "name": "RequestCount",
+            "dimensions": {"LoadBalancer": "app/crm/50dc6c495c0c9188"}}, "period": 60, "stat": "Sum"}}]
+    event["detail"]["state"]["reasonData"] = json.dumps({"recentDatapoints": [2.0, datapoint], "threshold": 10.0})
+    return event
+
+
+@pytest.mark.parametrize("rate, severity, rule", [
+    (14.2, "P1", "high-error-rate"), (6.0, "P2", "elevated-error-rate"), (3.0, "P2", None)])
+def test_alb_5xx_rate_alarm__above_ten_percent_is_a_p1_high_error_rate(client, admin, rate, severity, rule):
+    key = create_integration(client, admin, "eventbridge", CRM)
+    [outcome] = deliver(client, "eventbridge", key, _alb_rate_alarm(rate)).json()["alerts"]
+    opened = incident(client, admin, outcome["incident"])
+    assert (opened["severity"], opened["classification"]["rule"]) == (severity, rule)
+
+
+def test_phi_exposure__opens_a_p0_and_the_timeline_says_which_rule_and_why(client, admin):
+    key = create_integration(client, admin, "pagerduty")
+    deliver(client, "pagerduty", key, pagerduty_event("trigger", summary="Export bucket made public",
+                                                      custom_details={"phi_exposure": True}))
+    [stored] = alerts(client, admin)
+    opened = incident(client, admin, stored["incident"])
+    assert (opened["severity"], opened["phi_suspected"]) == ("P0", True)
+    timeline = client.get(f"/api/v1/incidents/{stored['incident']}/timeline", headers=admin).json()
+    [classified] = [e for e in timeline if e["kind"] == "classified"]
+    assert classified["data"]["rule"] == opened["classification"]["rule"]
+    assert opened["classification"]["reason"] in classified["summary"]
+
+
+# --- generic senders
+
+
+def test_generic__fields_come_from_the_configured_expressions(client, admin):
+    key = create_integration(client, admin, "generic", summary="$.title", dedup_key="$.id", action="$.state",
+                             action_map={"ok": "resolve"}, component="billing-api",
+                             facts={"error_rate_pct": "$.metrics['5xx pct']"})
+    body = {"id": "chk-7", "title": "Billing 5xx", "state": "alerting", "metrics": {"5xx pct": 31}}
+    [outcome] = deliver(client, "generic", key, body).json()["alerts"]
+    [stored] = alerts(client, admin)
+    assert (stored["dedup_key"], stored["summary"], stored["component"]) == ("chk-7", "Billing 5xx", "billing-api")
+    assert incident(client, admin, outcome["incident"])["type"] == "high_error_rate"
+    deliver(client, "generic", key, {**body, "state": "ok"})
+    assert alerts(client, admin)[0]["status"] == "resolved"
+
+
+@pytest.mark.parametrize("options, field_name", [
+    ({}, "options.summary"),
+    ({"summary": "$.title", "dedup_key": "$.a[b"}, "options.dedup_key"),
+    ({"summary": "$.title", "facts": {"rate": "$..x"}}, "options.facts.rate"),
+    ({"summary": "$.title", "action_map": {"ok": "close"}}, "options.action_map"),
+])
+def test_generic__bad_options_are_refused_when_the_integration_is_made(client, admin, options, field_name):
+    response = client.post("/api/v1/integrations", headers=admin, json={
+        "type": "generic", "service": CRM, "name": "custom", "options": options})
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["details"]["field"] == field_name
+    assert client.get("/api/v1/integrations", headers=admin).json() == []
+
+
+def test_sns__an_empty_topic_allow_list_is_refused(client, admin):
+    response = client.post("/api/v1/integrations", headers=admin, json={
+        "type": "sns", "service": IVR, "name": "alarms", "options": {"allowed_topics": []}})
+    assert response.status_code == 422 and "allowed_topics" in response.json()["error"]["message"]
+
+
+# --- NUL characters: PostgreSQL cannot store them
+
+
+def test_nul_in_an_alert__is_kept_as_a_replacement_character_not_lost(client, admin):
+    key = create_integration(client, admin, "pagerduty")
+    response = deliver(client, "pagerduty", key, pagerduty_event(
+        "trigger", dedup_key="db\u0000primary", summary="Replica lag\u0000", custom_details={"host\u0000": "a\u0000"}))
+    assert response.status_code == 202 and response.json()["dedup_key"] == "db\ufffdprimary"
+    [stored] = alerts(client, admin)
+    assert (stored["dedup_key"], stored["summary"]) == ("db\ufffdprimary", "Replica lag\ufffd")
+    deliver(client, "pagerduty", key, {"event_action": "resolve", "dedup_key": "db\u0000primary"})
+    assert alerts(client, admin)[0]["status"] == "resolved"  # the same key, replaced the same way
+
+
+@pytest.mark.parametrize("method, path, body", [
+    ("POST", "/api/v1/incidents", {"service": CRM, "title": "API\u0000 down"}),
+    ("GET", "/api/v1/incidents?service=a%00b", None),
+    ("GET", "/api/v1/incidents/INC%00x", None),
+])
+def test_nul_in_api_input__400_naming_it_and_nothing_created(client, admin, method, path, body):
+    response = client.request(method, path, headers=admin, json=body)
+    assert response.status_code == 400
+    assert "NUL" in response.json()["error"]["message"]
+    assert incident_count(client, admin) == 0
+
+
+# --- heartbeats over HTTP
+
+
+def test_heartbeat__silence_opens_an_alert_and_the_next_ping_resolves_it(client, admin, clock, app):
+    key = create_integration(client, admin, "heartbeat", interval="5m", grace="1m")
+    clock.advance(timedelta(minutes=6, seconds=1))
+    app.state.engine.run_once()
+    [missed] = alerts(client, admin)
+    assert missed["status"] == "firing" and "missed" in missed["summary"]
+    assert incident(client, admin, missed["incident"])["status"] == "triggered"
+    assert client.post(f"/api/v1/heartbeats/{key}").status_code == 200
+    [resolved] = alerts(client, admin)
+    assert (resolved["id"], resolved["status"]) == (missed["id"], "resolved")

@@ -14,6 +14,7 @@ from codeblue.alerts import service as alerts
 from codeblue.alerts.models import Alert
 from codeblue.alerts.normal import NormalAlert
 from codeblue.incidents import service as incidents
+from codeblue.policy import service as policy
 from tests import factories
 
 
@@ -163,3 +164,51 @@ def test_concurrent_senders__twenty_threads_on_five_keys_dedup_exactly(db, clock
     assert sorted(key for key, _, _ in rows) == [f"key-{n}" for n in range(5)]
     assert sum(count for _, count, _ in rows) == 100
     assert len({incident for _, _, incident in rows}) == 1  # same type, same window: one incident
+
+
+@pytest.fixture
+def crm_pack(monkeypatch):
+    """Replace the telehealth-crm pack for one test with a copy changed by the given fields."""
+    def use(**changes):
+        pack = policy.get_pack("telehealth-crm")
+        monkeypatch.setitem(policy.packs(), "telehealth-crm", pack.model_copy(update=changes))
+    return use
+
+
+def test_resolve__a_pack_that_auto_resolves_moves_the_incident_to_resolved(session, integration, clock, crm_pack):
+    crm_pack(auto_resolve="resolved")
+    [created] = send(session, integration, clock, event())
+    send(session, integration, clock, event(action="resolve"))
+    incident = incidents.get(session, ref=created.incident)
+    assert (incident.status, incident.resolved_at) == ("resolved", clock.now())
+    assert incidents.timeline(session, incident=incident)[-1].kind == "resolved"
+
+
+def test_resolve__a_pack_with_auto_resolve_none_leaves_the_incident_as_it_is(session, integration, clock, crm_pack):
+    crm_pack(auto_resolve="none")
+    [created] = send(session, integration, clock, event())
+    send(session, integration, clock, event(action="resolve"))
+    assert incidents.get(session, ref=created.incident).status == "triggered"
+
+
+def test_grouping__the_window_comes_from_the_pack(session, integration, clock, crm_pack):
+    crm_pack(grouping_window=timedelta(minutes=10))
+    [a] = send(session, integration, clock, event(key="a"))
+    clock.advance(timedelta(minutes=9, seconds=59))
+    [b] = send(session, integration, clock, event(key="b"))
+    clock.advance(timedelta(seconds=2))
+    [c] = send(session, integration, clock, event(key="c"))
+    assert a.incident == b.incident != c.incident
+
+
+def test_person_resolving_the_incident__resolves_its_alerts_and_the_next_trigger_opens_a_new_one(
+        session, integration, clock):
+    [first] = send(session, integration, clock, event(key="a"))
+    incident = incidents.get(session, ref=first.incident)
+    admin = factories.actor_for(factories.user(session, "admin", clock.now()))
+    incidents.resolve(session, incident=incident, actor=admin, now=clock.now())
+    assert firing(session) == []
+    assert incidents.timeline(session, incident=incident)[-2].kind == "alerts_resolved"
+    clock.advance(timedelta(minutes=1))
+    [again] = send(session, integration, clock, event(key="a"))
+    assert again.result == "created" and again.incident != first.incident

@@ -100,7 +100,8 @@ async def webhook(type_: str, key: str, request: Request) -> IngestResult:
                                            incident=o.incident) for o in outcomes])
 
 
-@router.api_route("/api/v1/heartbeats/{key}", methods=["GET", "POST"], tags=["senders"])
+@router.get("/api/v1/heartbeats/{key}", tags=["senders"], operation_id="heartbeat_ping_get")
+@router.post("/api/v1/heartbeats/{key}", tags=["senders"], operation_id="heartbeat_ping_post")
 async def heartbeat(key: str, request: Request) -> JSONResponse:
     """A health check's ping: GET or POST, any body; the key authenticates."""
     pipeline = ingest.ingest_of(request)

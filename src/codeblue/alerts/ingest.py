@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -66,6 +67,26 @@ def parse(type_: str, payload: Any, options: dict[str, Any]) -> list[NormalAlert
 def parse_with(adapter: Callable[..., list[NormalAlert]], payload: Any, options: dict[str, Any]) -> list[NormalAlert]:
     """Run an adapter; a payload it cannot read is the sender's error (400), named by field."""
     try:
-        return adapter(payload, options)
+        events = adapter(payload, options)
     except PayloadError as exc:
         raise InvalidPayload(str(exc), details={"field": exc.field}) from None
+    return [_without_nul(e) for e in events]
+
+
+def _replace_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_replace_nul(k): _replace_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replace_nul(v) for v in value]
+    return value
+
+
+def _without_nul(event: NormalAlert) -> NormalAlert:
+    """The event with NUL characters shown as U+FFFD: PostgreSQL cannot store NUL in text, and a
+    sender's stray NUL must not cost the alert. The raw body keeps them, as the escape it arrived in."""
+    fields = {f.name: getattr(event, f.name) for f in dataclasses.fields(event)}
+    if "\\x00" not in repr(fields):  # repr shows a NUL as the four characters \x00
+        return event
+    return NormalAlert(**_replace_nul(fields))

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from codeblue.alerts import heartbeats
+from codeblue.alerts.adapters import generic
 from codeblue.alerts.models import Integration
 from codeblue.auth.service import hash_secret
 from codeblue.catalog import service as catalog
@@ -36,14 +37,19 @@ def url_for(base_url: str, type_: str, key: str) -> str:
 
 
 def _check_options(type_: str, options: dict[str, Any]) -> dict[str, Any]:
-    if type_ == "generic" and not isinstance(options.get("summary"), str):
-        raise BadInput("a generic integration needs options.summary, an expression such as \"$.title\"",
-                       details={"field": "options.summary"})
+    if type_ == "generic":
+        problems = generic.check_options(options)
+        if problems:
+            raise BadInput("; ".join(m for _, m in problems), details={"field": problems[0][0],
+                           "problems": [{"field": f, "message": m} for f, m in problems]})
     if type_ == "sns":
-        topics = options.get("allowed_topics", [])
-        if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
+        topics = options.get("allowed_topics")
+        if topics is not None and (not isinstance(topics, list) or not all(isinstance(t, str) for t in topics)):
             raise BadInput("options.allowed_topics must be a list of topic ARNs",
                            details={"field": "options.allowed_topics"})
+        if topics == []:
+            raise BadInput("options.allowed_topics is empty, so no topic could deliver; leave it out to accept "
+                           "any topic", details={"field": "options.allowed_topics"})
         if not isinstance(options.get("verify_signature", True), bool):
             raise BadInput("options.verify_signature must be true or false",
                            details={"field": "options.verify_signature"})

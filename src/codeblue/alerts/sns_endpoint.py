@@ -25,11 +25,11 @@ def confirm_subscription(url: str) -> None:
 
 
 def _verify(request: Request, payload: dict, options: dict) -> None:
-    allowed = options.get("allowed_topics") or None
+    allowed = options.get("allowed_topics")  # absent: any topic; a list: only those
     if options.get("verify_signature", True):
         cache: CertificateCache = request.app.state.sns_certificates
         SnsVerifier(cache, allowed_topics=allowed).verify(payload)
-    elif allowed and payload.get("TopicArn") not in allowed:
+    elif allowed is not None and payload.get("TopicArn") not in allowed:
         raise SnsVerificationError(f"topic {payload.get('TopicArn')} is not allowed for this integration")
 
 

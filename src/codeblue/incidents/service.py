@@ -6,8 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
+from codeblue.alerts.models import Alert
 from codeblue.auth import service as auth
 from codeblue.auth.actor import Actor
 from codeblue.auth.permissions import Perm
@@ -167,6 +169,8 @@ def transition(
         incident.closed_at = now
     if before == Status.TRIGGERED:
         fence.stop(session, incident_id=incident.id, now=now, reason=f"incident {target.value} by {actor.label}")
+    if target in (Status.RESOLVED, Status.CLOSED):
+        _resolve_alerts(session, incident, actor=actor, now=now)
     incident.status = target.value
     summary = f"Status {before} → {target.value}" + (f": {note}" if note else "")
     kind = {Status.ACKNOWLEDGED: "acknowledged", Status.RESOLVED: "resolved"}.get(target, "status_changed")
@@ -178,6 +182,18 @@ def transition(
             summary += f" (via {via})"
     record(session, incident, kind=kind, actor=actor, now=now, summary=summary, data=data)
     return incident
+
+
+def _resolve_alerts(session: Session, incident: Incident, *, actor: Actor, now: datetime) -> None:
+    """Resolving an incident resolves its firing alerts, so the sender's next trigger opens a new one
+    and pages again instead of counting into an incident nobody is watching."""
+    result = session.execute(
+        sql_update(Alert).where(Alert.incident_id == incident.id, Alert.status == "firing")
+        .values(status="resolved", resolved_at=now).execution_options(synchronize_session="fetch"))
+    if result.rowcount:
+        record(session, incident, kind="alerts_resolved", actor=actor, now=now,
+               summary=f"{result.rowcount} firing alert(s) resolved with the incident",
+               data={"count": result.rowcount})
 
 
 def acknowledge(session: Session, *, incident: Incident, actor: Actor, now: datetime, note: str | None = None,

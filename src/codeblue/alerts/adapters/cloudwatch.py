@@ -73,7 +73,9 @@ def _reason_datapoint(reason: str | None) -> float | None:
 
 
 def _is_error_rate(alarm: Alarm) -> bool:
-    names = [alarm.metric_name] if alarm.metric_name else [*alarm.expression_names, alarm.name]
+    # A metric-math alarm compares its expression, not the metrics it reads (a rate over two counts).
+    names = [*alarm.expression_names, alarm.name] if alarm.expression_names or not alarm.metric_name \
+        else [alarm.metric_name]
     return any(n and ERRORS.search(n) and RATE.search(n) for n in names)
 
 

@@ -146,6 +146,39 @@ def _one(document: Any, base: str, options: Mapping[str, Any]) -> NormalAlert:
     )
 
 
+FIELDS = ("summary", "dedup_key", "action", "severity", "component", "source", "occurred_at", "link")
+
+
+def check_options(options: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Every problem with a generic integration's options as (field, message), so a bad expression
+    is refused when the integration is made rather than when its first alert arrives."""
+    problems: list[tuple[str, str]] = []
+    expression = options.get("summary")
+    if not isinstance(expression, str) or not expression.strip():
+        problems.append(("options.summary", "a generic integration needs options.summary, an expression such as "
+                                            "\"$.title\""))
+    paths = options.get("facts") or {}
+    if not isinstance(paths, Mapping):
+        problems.append(("options.facts", "options.facts must be an object of fact name → expression"))
+        paths = {}
+    named = [(name, options.get(name)) for name in FIELDS] + [(f"facts.{k}", v) for k, v in paths.items()]
+    for name, value in named:
+        if isinstance(value, str) and value.startswith("$"):
+            try:
+                compile_path(value)
+            except ValueError as exc:
+                problems.append((f"options.{name}", f"options.{name} is not a path expression: {exc}"))
+    mapping = options.get("action_map") or {}
+    if not isinstance(mapping, Mapping):
+        problems.append(("options.action_map", "options.action_map must be an object"))
+    else:
+        for state, action in mapping.items():
+            if action not in ACTIONS:
+                problems.append(("options.action_map", f"options.action_map maps {state!r} to {action!r}, "
+                                                       f"which is not one of {', '.join(ACTIONS)}"))
+    return problems
+
+
 def parse(payload: Any, options: Mapping[str, Any]) -> list[NormalAlert]:
     """Any JSON → one alert, or one per element of a list payload."""
     if isinstance(payload, list):

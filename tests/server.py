@@ -23,7 +23,8 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    def __init__(self, database_url: str, **env: str) -> None:
+    def __init__(self, database_url: str, *, workers: int = 1, **env: str) -> None:
+        self.workers = workers
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "CODEBLUE_DATABASE_URL": database_url, "CODEBLUE_LOG_LEVEL": "warning",
@@ -35,7 +36,8 @@ class ServerProcess:
         return out.stdout.strip().splitlines()[-1]
 
     def start(self, timeout: float = 60) -> None:
-        self.proc = subprocess.Popen([str(BIN), "serve", "--port", str(self.port)], env=self.env,
+        self.proc = subprocess.Popen([str(BIN), "serve", "--port", str(self.port), "--workers", str(self.workers)],
+                                     env=self.env,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.time() + timeout
         while time.time() < deadline:

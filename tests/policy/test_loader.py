@@ -242,3 +242,25 @@ def test_holds__combinators_and_dotted_facts(cond, facts, expected):
 def test_fact_condition__refuses_a_value_that_does_not_fit_the_operator(condition, message):
     with pytest.raises(ValueError, match=message):
         FactCondition.model_validate(condition)
+
+
+def test_every_problem__schema_and_references_in_one_run():
+    lines = crm_lines()
+    bad_duration = line_of(lines, "response_target:")
+    lines[bad_duration - 1] = "    response_target: fifteen minutes"
+    unknown_field = line_of(lines, "response_target:", after=bad_duration)
+    lines.insert(unknown_field, "    colour: red")
+    unknown_type = line_of(lines, "    type: high_error_rate")
+    lines[unknown_type - 1] = "    type: no_such_type"
+    ghost = line_of(lines, "    stakeholders: [engineering_manager, cto]")
+    lines[ghost - 1] = "    stakeholders: [ghost]"
+    found = [(p.line, p.message) for p in problems(lines)]
+
+    def reported(line: int, text: str) -> bool:
+        return any(at == line and text in message for at, message in found)
+
+    assert reported(unknown_field + 1, "unknown field 'colour'")
+    assert reported(bad_duration, "not a duration: 'fifteen minutes'")
+    assert reported(unknown_type, "rule 'high-error-rate' names unknown incident type 'no_such_type'")
+    # The P0 entry itself was invalid, so its missing definition is not reported again as "P0 is missing".
+    assert not any("P0 is missing" in msg for _, msg in found)

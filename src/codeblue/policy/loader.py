@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,6 +64,48 @@ def _where(loc: tuple[Any, ...]) -> str:
     return ".".join(known)
 
 
+def _schema_problem(file: str, err: Any, lines: dict) -> PackProblem:
+    where = _where(err["loc"])
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        msg = f"unknown field '{err['loc'][-1]}'"
+    elif err["type"] == "missing":
+        msg = f"missing required field '{err['loc'][-1]}'"
+    return PackProblem(file, _line_for(err["loc"], lines), f"{where}: {msg}" if where else msg)
+
+
+def _without_invalid_parts(data: dict, exc: ValidationError) -> tuple[Pack | None, set[str]]:
+    """The pack with each invalid list item or field left out, and the ids of the items left out
+    (references to those are not reported again as unknown); None when what is left is no pack."""
+    data, pruned = copy.deepcopy(data), set()
+    for _ in range(5):
+        for err in exc.errors():
+            loc = list(err["loc"])
+            # Cut at the innermost list item holding the error, or else at the field itself.
+            cut = max((i for i, part in enumerate(loc) if isinstance(part, int)), default=len(loc) - 1)
+            parent: Any = data
+            try:
+                for part in loc[:cut]:
+                    parent = parent[part]
+                item = parent[loc[cut]]
+            except (KeyError, IndexError, TypeError):
+                continue
+            if isinstance(item, dict) and isinstance(item.get("id"), str):
+                pruned.add(item["id"])
+            if isinstance(parent, list):
+                parent[loc[cut]] = None  # keep indexes (and so line numbers) of the items after it
+            elif isinstance(parent, dict):
+                parent.pop(loc[cut], None)
+        for value in data.values():
+            if isinstance(value, list):
+                value[:] = [v for v in value if v is not None]
+        try:
+            return Pack.model_validate(data), pruned
+        except ValidationError as again:
+            exc = again
+    return None, pruned
+
+
 def parse(text: str, file: str) -> LoadResult:
     """Validate one pack's YAML text."""
     result = LoadResult(file=file)
@@ -81,13 +125,13 @@ def parse(text: str, file: str) -> LoadResult:
         pack = Pack.model_validate(data)
     except ValidationError as exc:
         for err in exc.errors():
-            where = _where(err["loc"])
-            msg = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
-                msg = f"unknown field '{err['loc'][-1]}'"
-            elif err["type"] == "missing":
-                msg = f"missing required field '{err['loc'][-1]}'"
-            result.problems.append(PackProblem(file, _line_for(err["loc"], lines), f"{where}: {msg}" if where else msg))
+            result.problems.append(_schema_problem(file, err, lines))
+        # Still check references across what is valid, so one run names every problem.
+        partial, pruned = _without_invalid_parts(data, exc)
+        if partial is not None:
+            for problem in check_pack(partial):
+                if not pruned & set(re.findall(r"[\w-]+", problem.message)):
+                    result.problems.append(PackProblem(file, _line_for(problem.path, lines), problem.message))
         return result
     for problem in check_pack(pack):
         result.problems.append(PackProblem(file, _line_for(problem.path, lines), problem.message))

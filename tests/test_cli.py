@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -33,8 +34,17 @@ def test_init__creates_services_and_an_admin_once(env):
     assert "created service ivr-platform" in first.stdout and "created service telehealth-crm-api" in first.stdout
     token = first.stdout.strip().splitlines()[-1]
     assert token.startswith("cb_") and len(token) > 40
+    db_file = Path(env["CODEBLUE_DATABASE_URL"].removeprefix("sqlite:///"))
+    before = _dump(db_file)
+    assert token not in db_file.read_bytes().decode("latin-1")  # only its hash is kept
     second = cb(env, "init")
     assert "already initialised" in second.stdout and "created" not in second.stdout
+    assert _dump(db_file) == before  # re-running changes nothing
+
+
+def _dump(path: Path) -> list[str]:
+    with sqlite3.connect(path) as conn:
+        return list(conn.iterdump())
 
 
 def test_token_create__new_user_with_role_and_refuses_unknown_roles(env):

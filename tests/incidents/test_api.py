@@ -196,6 +196,14 @@ def test_health_and_readiness(client):
     assert r.status_code == 200 and r.json()["checks"] == {"database": "ok", "migrations": "ok"}
 
 
+def test_readiness__pending_migrations_are_not_ready(client, db):
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0003'")
+    r = client.get("/readyz")
+    assert r.status_code == 503 and r.json() == {"status": "not ready",
+                                                 "checks": {"database": "ok", "migrations": "pending"}}
+
+
 def test_body_that_is_not_json__names_the_content_type(client, tokens):
     r = client.post("/api/v1/incidents", headers={**auth(tokens), "Content-Type": "text/plain"}, content=b"hello")
     _assert_error(r, 415, "not_json", "Content-Type: application/json")

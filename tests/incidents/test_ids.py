@@ -40,6 +40,6 @@ def test_create__fifty_concurrent_creations_get_fifty_distinct_sequential_ids(db
             data = IncidentCreate(service=factories.CRM, title=f"parallel {i}", severity="P2", type="general")
             return incidents.create(s, data=data, actor=SYSTEM, now=clock.now()).ref
 
-    with ThreadPoolExecutor(max_workers=10) as pool:
+    with ThreadPoolExecutor(max_workers=50) as pool:
         refs = list(pool.map(create_one, range(50)))
     assert sorted(refs) == [f"INC-2026-03-10-{n:03d}" for n in range(1, 51)]

@@ -174,6 +174,18 @@ def test_update__every_change_appends_its_own_entry(session, clock, commander, p
     assert kinds(session, inc)[-1] == "role_removed" and [r.role for r in inc.roles] == ["commander"]
 
 
+def test_update__each_entry_says_who_and_when(session, clock, commander, people):
+    inc = factories.incident(session, clock.now(), actor=commander, severity="P2", type="general")
+    clock.advance(timedelta(minutes=7))
+    incidents.update(session, incident=inc, patch=IncidentPatch(severity="P1", reason="spreading", status="investigating"),
+                     actor=commander, now=clock.now())
+    changed = incidents.timeline(session, incident=inc)[-2:]
+    assert [(e.kind, e.actor, e.actor_user_id, e.at) for e in changed] == [
+        ("severity_changed", commander.label, commander.user_id, clock.now()),
+        ("status_changed", commander.label, commander.user_id, clock.now())]
+    assert changed[0].data["reason"] == "spreading"
+
+
 def test_update__unchanged_values_add_nothing(session, clock, commander):
     inc = factories.incident(session, clock.now(), actor=commander, severity="P2", type="general")
     before = kinds(session, inc)

@@ -13,6 +13,7 @@ from codeblue.alerts import integrations
 from codeblue.alerts import service as alerts
 from codeblue.alerts.models import Alert
 from codeblue.alerts.normal import NormalAlert
+from codeblue.errors import BadInput
 from codeblue.incidents import service as incidents
 from codeblue.policy import service as policy
 from tests import factories
@@ -212,3 +213,25 @@ def test_person_resolving_the_incident__resolves_its_alerts_and_the_next_trigger
     clock.advance(timedelta(minutes=1))
     [again] = send(session, integration, clock, event(key="a"))
     assert again.result == "created" and again.incident != first.incident
+
+
+def test_person_set_severity__a_worse_alert_notes_it_but_keeps_the_persons_choice(session, integration, clock):
+    [a] = send(session, integration, clock, event(key="a", error_rate_pct=6))
+    incident = incidents.get(session, ref=a.incident)
+    commander = factories.actor_for(factories.user(session, "commander", clock.now()))
+    incidents.change_severity(session, incident=incident, severity="P3", reason="internal tool only",
+                              actor=commander, now=clock.now())
+    [b] = send(session, integration, clock, event(key="b", error_rate_pct=40))
+    assert b.incident == a.incident and incident.severity == "P3"
+    assert incidents.timeline(session, incident=incident)[-1].kind == "severity_kept"
+
+
+def test_change_type__needs_a_reason(session, integration, clock):
+    [a] = send(session, integration, clock, event(key="a"))
+    incident = incidents.get(session, ref=a.incident)
+    commander = factories.actor_for(factories.user(session, "commander", clock.now()))
+    with pytest.raises(BadInput, match="needs a reason"):
+        incidents.change_type(session, incident=incident, type_id="api_down", actor=commander, now=clock.now())
+    incidents.change_type(session, incident=incident, type_id="api_down", actor=commander, now=clock.now(),
+                          reason="health checks failing too")
+    assert incidents.timeline(session, incident=incident)[-1].data["reason"] == "health checks failing too"

@@ -146,7 +146,8 @@ def test_change_severity__needs_a_reason_and_is_on_the_timeline(session, clock, 
                               now=clock.now())
     entry = incidents.timeline(session, incident=inc)[-1]
     assert inc.severity == "P0"
-    assert (entry.kind, entry.data) == ("severity_changed", {"from": "P2", "to": "P0", "reason": "all regions down"})
+    assert (entry.kind, entry.data) == ("severity_changed", {"from": "P2", "to": "P0", "reason": "all regions down",
+                                                             "manual": True})
 
 
 def test_change_severity__responder_may_not(session, clock, commander, people):

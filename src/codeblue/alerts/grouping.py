@@ -54,9 +54,16 @@ def open_for(session: Session, *, service: Service, event: NormalAlert, verdict:
 
 def raise_to(session: Session, *, incident: Incident, verdict: rules.Classification, actor: Actor,
              now: datetime) -> None:
-    """A worse signal raises the incident's severity and PHI flag; nothing automatic ever lowers them."""
-    if SEVERITY_RANK[verdict.severity] < SEVERITY_RANK[incident.severity]:
-        before = incident.severity
+    """A worse signal raises the incident's severity and PHI flag; nothing automatic ever lowers them,
+    and once a person has set the severity an alert only notes what it would have raised it to."""
+    before = incident.severity
+    worse = SEVERITY_RANK[verdict.severity] < SEVERITY_RANK[before]
+    if worse and incidents.severity_set_by_person(session, incident=incident):
+        incidents.record(session, incident, kind="severity_kept", actor=actor, now=now,
+                         summary=f"An alert suggests {verdict.severity} ({verdict.reason}); severity {before} "
+                                 "was set by a person and is kept",
+                         data={"suggested": verdict.severity, "reason": verdict.reason, "rule": verdict.rule_id})
+    elif worse:
         incident.severity = verdict.severity
         incidents.record(session, incident, kind="severity_changed", actor=actor, now=now,
                          summary=f"Severity {before} → {verdict.severity}: {verdict.reason}",

@@ -227,7 +227,7 @@ def change_severity(
     incident.severity = pack.severity(severity).id
     record(session, incident, kind="severity_changed", actor=actor, now=now,
            summary=f"Severity {before} → {severity}: {reason}",
-           data={"from": before, "to": severity, "reason": reason})
+           data={"from": before, "to": severity, "reason": reason, "manual": True})
     return incident
 
 
@@ -241,11 +241,13 @@ def change_type(session: Session, *, incident: Incident, type_id: str, actor: Ac
     if itype is None:
         raise BadInput(f"'{type_id}' is not an incident type of pack '{pack.pack}'",
                        details={"types": [t.id for t in pack.incident_types]})
+    if not reason:  # overriding the classification is a decision the record must explain
+        raise BadInput("changing the incident type needs a reason", details={"field": "reason"})
     before = incident.type
     incident.type = type_id
     record(session, incident, kind="type_changed", actor=actor, now=now,
-           summary=f"Type {before} → {type_id} ({itype.name})" + (f": {reason}" if reason else ""),
-           data={"from": before, "to": type_id})
+           summary=f"Type {before} → {type_id} ({itype.name}): {reason}",
+           data={"from": before, "to": type_id, "reason": reason, "manual": True})
     return incident
 
 
@@ -318,6 +320,13 @@ def update(session: Session, *, incident: Incident, patch: IncidentPatch, actor:
     if patch.status is not None and patch.status != incident.status:
         transition(session, incident=incident, to=patch.status, actor=actor, now=now, note=patch.reason)
     return incident
+
+
+def severity_set_by_person(session: Session, *, incident: Incident) -> bool:
+    """Whether a person has set this incident's severity; automatic raises then leave it alone."""
+    changes = session.scalars(select(TimelineEntry.data).where(
+        TimelineEntry.incident_id == incident.id, TimelineEntry.kind == "severity_changed"))
+    return any(data.get("manual") for data in changes)
 
 
 def timeline(session: Session, *, incident: Incident) -> list[TimelineEntry]:

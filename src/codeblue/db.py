@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fcntl
-import json
 import logging
 import os
 import threading
@@ -17,6 +16,8 @@ from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event, t
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from codeblue import jsontext
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -133,11 +134,13 @@ class WriterLock:
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     """Create an engine with the settings each database needs."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, pool_size=pool_size, max_overflow=20, pool_timeout=60)
+        engine = create_engine(url, pool_size=pool_size, max_overflow=20, pool_timeout=60,
+                               json_serializer=jsontext.dumps, json_deserializer=jsontext.loads)
         path = sqlite_path(url)
         _configure_sqlite(engine, path.with_name(path.name + "-writer.lock") if path else None)
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
+    return create_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True,
+                         json_serializer=jsontext.dumps, json_deserializer=jsontext.loads)
 
 
 class Database:
@@ -259,7 +262,7 @@ def _is_json(type_: Any) -> bool:
 
 def _converter(type_: Any, dialect: str) -> Any:
     if _is_json(type_):
-        return lambda v: None if v is None else json.dumps(v)
+        return lambda v: None if v is None else jsontext.dumps(v)
     if isinstance(type_, UTCDateTime):
         if dialect == "sqlite":
             return lambda v: None if v is None else v.astimezone(UTC).strftime(_SQLITE_TIME)

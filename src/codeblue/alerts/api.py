@@ -80,7 +80,7 @@ async def pagerduty_enqueue(request: Request) -> JSONResponse:
         ref = await pipeline.integration(str(payload["routing_key"]), types=("pagerduty",))
     except NotFound:
         return _pd_error(404, "Invalid routing key", ["no integration with that routing key"])
-    events = ingest.parse("pagerduty", payload, ref.options)
+    events = ingest.parse("pagerduty", payload, ref.options, text=text)
     outcomes = await pipeline.submit(ref, events, text)
     return JSONResponse({"status": "success", "message": "Event processed", "dedup_key": outcomes[0].dedup_key},
                         status_code=202)
@@ -94,7 +94,7 @@ async def webhook(type_: str, key: str, request: Request) -> IngestResult:
     pipeline = ingest.ingest_of(request)
     ref = await pipeline.integration(key, types=(type_,))
     payload, text = await ingest.json_body(request)
-    events = ingest.parse(type_, payload, ref.options)
+    events = ingest.parse(type_, payload, ref.options, text=text)
     outcomes = await pipeline.submit(ref, events, text) if events else []
     return IngestResult(alerts=[OutcomeOut(action=o.action, dedup_key=o.dedup_key, result=o.result,
                                            incident=o.incident) for o in outcomes])

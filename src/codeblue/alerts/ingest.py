@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
+from codeblue import jsontext
 from codeblue.alerts.adapters import ADAPTERS
 from codeblue.alerts.integrations import IntegrationRef, KeyCache
 from codeblue.alerts.normal import NormalAlert, PayloadError
@@ -55,22 +55,25 @@ async def json_body(request: Request) -> tuple[Any, str]:
     raw = await request.body()
     try:
         text = raw.decode("utf-8")
-        return json.loads(text), text
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return jsontext.loads(text), text
+    except (UnicodeDecodeError, ValueError) as exc:
         raise InvalidPayload(f"the request body is not valid JSON: {exc}", details={"field": "body"}) from None
 
 
-def parse(type_: str, payload: Any, options: dict[str, Any]) -> list[NormalAlert]:
-    return parse_with(ADAPTERS[type_], payload, options)
+def parse(type_: str, payload: Any, options: dict[str, Any], *, text: str) -> list[NormalAlert]:
+    return parse_with(ADAPTERS[type_], payload, options, text=text)
 
 
-def parse_with(adapter: Callable[..., list[NormalAlert]], payload: Any, options: dict[str, Any]) -> list[NormalAlert]:
-    """Run an adapter; a payload it cannot read is the sender's error (400), named by field."""
+def parse_with(adapter: Callable[..., list[NormalAlert]], payload: Any, options: dict[str, Any], *,
+               text: str) -> list[NormalAlert]:
+    """Run an adapter on a body decoded from text; a payload it cannot read is the sender's error (400),
+    named by field."""
     try:
         events = adapter(payload, options)
     except PayloadError as exc:
         raise InvalidPayload(str(exc), details={"field": exc.field}) from None
-    return [_without_nul(e) for e in events]
+    # JSON text cannot hold a raw NUL, so without the escape (even nested, as in SNS) there is none.
+    return [_without_nul(e) for e in events] if "\\u0000" in text else events
 
 
 def _replace_nul(value: Any) -> Any:
@@ -86,7 +89,4 @@ def _replace_nul(value: Any) -> Any:
 def _without_nul(event: NormalAlert) -> NormalAlert:
     """The event with NUL characters shown as U+FFFD: PostgreSQL cannot store NUL in text, and a
     sender's stray NUL must not cost the alert. The raw body keeps them, as the escape it arrived in."""
-    fields = {f.name: getattr(event, f.name) for f in dataclasses.fields(event)}
-    if "\\x00" not in repr(fields):  # repr shows a NUL as the four characters \x00
-        return event
-    return NormalAlert(**_replace_nul(fields))
+    return NormalAlert(**_replace_nul({f.name: getattr(event, f.name) for f in dataclasses.fields(event)}))

@@ -63,7 +63,7 @@ async def sns(key: str, request: Request) -> JSONResponse:
         return JSONResponse({"status": "confirmed", "topic": envelope.topic_arn}, status_code=200)
     if envelope.type != "Notification":
         return JSONResponse({"status": "ignored", "type": envelope.type}, status_code=200)
-    events = ingest.parse_with(sns_format.alerts_from_notification, envelope, ref.options)
+    events = ingest.parse_with(sns_format.alerts_from_notification, envelope, ref.options, text=text)
     outcomes = await pipeline.submit(ref, events, text) if events else []
     return JSONResponse({"status": "accepted", "alerts": [
         {"action": o.action, "dedup_key": o.dedup_key, "result": o.result, "incident": o.incident}

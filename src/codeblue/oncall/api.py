@@ -44,7 +44,8 @@ def _aware(at: datetime) -> datetime:
 @router.post("/users/{email}/contact-methods", response_model=ContactMethodOut, status_code=201)
 def add_contact_method(email: str, data: ContactMethodIn, session: DbSession, _: Admin, now: Now):
     method = oncall.add_contact_method(session, user_email=email, type_=data.type, address=data.address,
-                                       label=data.label, phi_safe=data.phi_safe, now=now)
+                                       label=data.label, phi_safe=data.phi_safe, now=now,
+                                       throttle_per_minute=data.throttle_per_minute)
     return ContactMethodOut.model_validate(method)
 
 

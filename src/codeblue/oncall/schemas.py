@@ -16,6 +16,8 @@ class ContactMethodIn(BaseModel):
     address: str = Field(min_length=1, max_length=500)
     label: str = Field("", max_length=100)
     phi_safe: bool = False
+    throttle_per_minute: int | None = Field(None, ge=0, le=10_000,
+                                            description="Messages a minute to it; unset: the server's default; 0: none")
 
 
 class ContactMethodOut(BaseModel):
@@ -26,6 +28,7 @@ class ContactMethodOut(BaseModel):
     label: str
     verified: bool
     phi_safe: bool
+    throttle_per_minute: int | None
 
 
 class RuleIn(BaseModel):

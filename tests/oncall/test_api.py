@@ -68,6 +68,8 @@ def test_oncall__without_at_answers_for_now(client, tokens, ops, clock):
     ("2026-03-07T15:00:00", 422, "UTC offset"),
     ("yesterday", 422, "at"),
     ("2026-02-30T10:00:00Z", 422, "at"),
+    ("9999-12-31T23:59:59Z", 422, "between the years"),  # two years of handoffs past it would overflow
+    ("0001-01-01T00:00:00+14:00", 422, "between the years"),  # before datetime's first instant in UTC
 ])
 def test_oncall_at__an_instant_without_offset_or_not_a_time_is_422(client, tokens, ops, at, status, words):
     r = client.get(f"/api/v1/schedules/{ops}/oncall", headers=auth(tokens), params={"at": at})
@@ -120,6 +122,25 @@ def test_ics__unknown_schedule_404_and_bad_days_422(client, tokens, ops):
     assert client.get("/api/v1/schedules/nope.ics", headers=auth(tokens)).status_code == 404
     for days in (0, 400, "many"):
         assert client.get(f"/api/v1/schedules/{ops}.ics", headers=auth(tokens), params={"days": days}).status_code == 422
+
+
+@pytest.mark.parametrize(("path", "body", "field"), [
+    ("/api/v1/schedules", {"slug": "far", "name": "x", "layers": [{"rotation": {
+        "kind": "custom", "participants": [ANN], "start": "2026-03-01T09:00:00Z", "shift_seconds": 10**30}}]},
+     "shift_seconds"),
+    ("/api/v1/schedules", {"slug": "far", "name": "x", "layers": [{"rotation": {
+        "kind": "daily", "participants": [ANN], "start": "9999-12-31T09:00:00Z"}}]}, "start"),
+    ("/api/v1/schedules/ops/overrides", {"user": ANN, "start": "0001-01-01T00:00:00+14:00",
+                                         "end": "2026-01-01T00:00:00Z"}, "start"),
+    ("/api/v1/schedules/ops/overrides", {"user": ANN, "start": "2026-03-10T18:00:00", "end": "2026-03-10T19:00:00Z"},
+     "start"),
+    ("/api/v1/escalation-policies", {"slug": "slow", "name": "x", "steps": [
+        {"delay_seconds": 10**30, "targets": [{"type": "user", "ref": ANN}]}]}, "delay_seconds"),
+    ("/api/v1/users/tok-admin@example.org/notification-rules", {"contact_method_id": 10**30}, "contact_method_id"),
+])
+def test_out_of_range_input__is_422_naming_the_field_never_a_500(client, tokens, ops, path, body, field):
+    r = client.post(path, headers=auth(tokens, "admin"), json=body)
+    assert r.status_code == 422 and field in r.json()["error"]["message"]
 
 
 # --- an incident's messages

@@ -95,8 +95,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     app.include_router(incidents_api.router)
     app.include_router(catalog_api.router)
     app.include_router(sns_endpoint.router)  # before the generic /api/v1/hooks/{type}/{key} route
+    app.include_router(notify_api.router)  # /api/v1/hooks/twilio/sms, likewise
     app.include_router(alerts_api.router)
-    app.include_router(notify_api.router)
     app.include_router(oncall_api.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
     return app

@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     notify_retry_base_seconds: float = Field(2.0, gt=0)
     notify_throttle_per_minute: int = Field(20, ge=0, description="messages per contact method per minute; 0 = off")
     twilio_auth_token: str = ""
+    engine_selfcheck_seconds: float = Field(60.0, gt=0, description="how often open incidents' timers are checked")
     ingest_max_batch: int = Field(256, ge=1, le=10_000)
 
     @model_validator(mode="after")

@@ -9,6 +9,7 @@ from codeblue.alerts import jobs as alert_jobs
 from codeblue.clock import Clock
 from codeblue.db import Database
 from codeblue.engine.loop import Engine, TimerModule
+from codeblue.engine.selfcheck import SelfCheck
 from codeblue.notify.sender import OutboxModule
 from codeblue.oncall import fence, paging
 from codeblue.settings import Settings
@@ -27,4 +28,4 @@ def build_engine(db: Database, clock: Clock, settings: Settings, channels: Mappi
     outbox = OutboxModule(channels or {}, max_attempts=settings.notify_max_attempts,
                           retry_base=settings.notify_retry_base_seconds,
                           throttle_per_minute=settings.notify_throttle_per_minute)
-    return Engine(db, clock, [TimerModule(timer_handlers(settings)), outbox])
+    return Engine(db, clock, [TimerModule(timer_handlers(settings)), outbox, SelfCheck(settings.engine_selfcheck_seconds)])

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
@@ -15,7 +12,9 @@ from codeblue.deps import AppSettings, DbSession, Now
 from codeblue.errors import CodeBlueError, Forbidden
 from codeblue.incidents.lifecycle import Status
 from codeblue.incidents.models import Incident
-from codeblue.notify import ack
+from codeblue.notify import ack, twilio_inbound
+from codeblue.notify.channels import phi
+from codeblue.notify.models import Notification
 from codeblue.web.render import page
 
 router = APIRouter(tags=["paging"])
@@ -32,8 +31,10 @@ class AckPage:
     message: str = ""
 
 
-def _ack_page(incident: Incident, message: str = "") -> AckPage:
-    return AckPage(ref=incident.ref, title=incident.title, service=incident.service.name,
+def _ack_page(incident: Incident, row: Notification, message: str = "") -> AckPage:
+    # Anyone holding the link sees this page: the title is shown as the page itself showed it.
+    title = incident.title if row.data.get("phi_safe") else phi.scrub(incident.title)
+    return AckPage(ref=incident.ref, title=title, service=incident.service.name,
                    severity=incident.severity, status=incident.status,
                    can_ack=incident.status == Status.TRIGGERED and not message, message=message)
 
@@ -44,20 +45,14 @@ def ack_form(token: str, session: DbSession, now: Now, settings: AppSettings) ->
     row = ack.by_token(session, token=token, secret=settings.secret_key, now=now)
     incident = session.get(Incident, row.incident_id)
     used = f"This page was used to acknowledge at {row.ack_used_at:%H:%M:%S} UTC." if row.ack_used_at else ""
-    return page("ack.html", _ack_page(incident, used))
+    return page("ack.html", _ack_page(incident, row, used))
 
 
 @router.post("/ack/{token}", response_class=HTMLResponse, include_in_schema=False)
 def ack_submit(token: str, session: DbSession, now: Now, settings: AppSettings) -> HTMLResponse:
     row = ack.by_token(session, token=token, secret=settings.secret_key, now=now)
     incident = ack.acknowledge(session, row=row, now=now, via=f"{row.channel} link")
-    return page("ack.html", _ack_page(incident, f"Acknowledged. Thank you — {incident.ref} stops paging."))
-
-
-def twilio_signature(auth_token: str, url: str, params: dict[str, str]) -> str:
-    """Twilio's request signature: HMAC-SHA1 over the URL and the sorted form fields, base64."""
-    payload = url + "".join(k + params[k] for k in sorted(params))
-    return base64.b64encode(hmac.new(auth_token.encode(), payload.encode(), hashlib.sha1).digest()).decode()
+    return page("ack.html", _ack_page(incident, row, f"Acknowledged. Thank you — {incident.ref} stops paging."))
 
 
 def _twiml(text: str) -> Response:
@@ -68,11 +63,14 @@ def _twiml(text: str) -> Response:
 @router.post("/api/v1/hooks/twilio/sms", include_in_schema=False)
 async def twilio_sms(request: Request, settings: AppSettings) -> Response:
     """A reply to an SMS page. The Twilio signature proves the sender; 'ACK <code>' acknowledges."""
-    form = {k: str(v) for k, v in (await request.form()).items()}
-    if settings.twilio_auth_token:
-        expected = twilio_signature(settings.twilio_auth_token, f"{settings.public_url}{request.url.path}", form)
-        if not hmac.compare_digest(expected, request.headers.get("x-twilio-signature", "")):
-            raise Forbidden("the Twilio signature does not match")
+    if not settings.twilio_auth_token:
+        # Unsigned, anyone who guesses a six-digit code and a responder's number could stop the paging.
+        raise Forbidden("inbound SMS is off: set CODEBLUE_TWILIO_AUTH_TOKEN so Twilio's signature can be checked")
+    params = [(k, v) for k, v in (await request.form()).multi_items() if isinstance(v, str)]
+    url = f"{settings.public_url}{request.url.path}" + (f"?{request.url.query}" if request.url.query else "")
+    if not twilio_inbound.valid(settings.twilio_auth_token, url, params, request.headers.get("x-twilio-signature", "")):
+        raise Forbidden("the X-Twilio-Signature header does not match this request")
+    form = dict(params)
     db, now = request.app.state.db, request.app.state.clock.now()
     try:
         with db.unit_of_work() as session:

@@ -5,7 +5,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from datetime import UTC, datetime
+import re
+from datetime import datetime
+
+# ASCII digits only: str.isdigit() also accepts '²' and the like, which int() then refuses.
+_TOKEN = re.compile(r"([0-9]{1,18})\.([0-9]{1,12})\.([A-Za-z0-9_-]{1,64})")
 
 
 def _mac(body: str, secret: str) -> str:
@@ -24,12 +28,12 @@ class BadLink(Exception):
 
 def verify(token: str, *, secret: str, now: datetime) -> int:
     """The notification id a valid token names; BadLink otherwise."""
-    parts = token.split(".")
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+    match = _TOKEN.fullmatch(token)
+    if match is None:
         raise BadLink("this acknowledge link is malformed")
-    body = f"{parts[0]}.{parts[1]}"
-    if not hmac.compare_digest(_mac(body, secret), parts[2]):
+    notification_id, expires, mac = match.groups()
+    if not hmac.compare_digest(_mac(f"{notification_id}.{expires}", secret).encode(), mac.encode()):
         raise BadLink("this acknowledge link is not valid")
-    if datetime.fromtimestamp(int(parts[1]), UTC) <= now:
+    if int(expires) <= now.timestamp():
         raise BadLink("this acknowledge link has expired")
-    return int(parts[0])
+    return int(notification_id)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from codeblue.auth.actor import SYSTEM
 from codeblue.incidents import service as incidents
 from codeblue.incidents.models import Incident
+from codeblue.notify import throttle
 from codeblue.notify.message import DeliveryError, Message
 from codeblue.notify.models import Notification
 from codeblue.oncall import fence, paging
@@ -86,14 +87,7 @@ class OutboxModule:
         return esc is not None and esc.active and esc.fence == row.fence
 
     def _throttled(self, session: Session, row: Notification, now: datetime) -> bool:
-        if self.throttle <= 0:
-            return False
-        recent = session.scalar(
-            select(func.count()).select_from(Notification)
-            .where(Notification.address == row.address, Notification.channel == row.channel,
-                   Notification.status == "sent", Notification.sent_at > now - timedelta(minutes=1))
-        )
-        return (recent or 0) >= self.throttle
+        return throttle.exceeded(session, row=row, now=now, default=self.throttle)
 
     def _send(self, row: Notification):
         channel = self.channels.get(row.channel)

@@ -36,6 +36,8 @@ class ContactMethod(Base):
     label: Mapped[str] = mapped_column(String(100), default="")
     verified: Mapped[bool] = mapped_column(Boolean, default=False)
     phi_safe: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Messages per minute to this method; None follows the server's notify_throttle_per_minute, 0 is no limit.
+    throttle_per_minute: Mapped[int | None] = mapped_column(Integer, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

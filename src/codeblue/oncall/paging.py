@@ -15,7 +15,7 @@ from codeblue.engine.models import Timer
 from codeblue.incidents import service as incidents
 from codeblue.incidents.lifecycle import Status
 from codeblue.incidents.models import Incident
-from codeblue.notify import links, outbox
+from codeblue.notify import pages
 from codeblue.oncall import fence, schedules, steps
 from codeblue.oncall.models import (
     ContactMethod,
@@ -112,20 +112,9 @@ def _page_step(session: Session, *, incident: Incident, esc: Escalation, policy:
                base_url: str, secret: str) -> None:
     step = policy.steps[esc.step]
     reach, unreachable = resolve_targets(session, step.get("targets", []), now)
-    link = f"{base_url}/incidents/{incident.ref}"
     for r in reach:
-        row = outbox.enqueue(
-            session, key=f"page:{incident.id}:{esc.step}:{esc.loop}:{r.method.id}", purpose="page",
-            channel=r.method.type, address=r.method.address, subject=f"[{incident.severity}] {incident.ref} {incident.title}",
-            text="", now=now, due=now + r.delay, incident_id=incident.id, user_id=r.user_id,
-            contact_method_id=r.method.id, fence=esc.fence, step=esc.step, loop=esc.loop,
-            data={"incident_id": incident.ref, "severity": incident.severity, "service": incident.service.name,
-                  "title": incident.title, "link": link},
-        )
-        ack_url = f"{base_url}/ack/{links.sign(row.id, secret=secret, expires=now + timedelta(hours=24))}"
-        row.text = outbox.page_text(ref=incident.ref, severity=incident.severity, service=incident.service.name,
-                                    title=incident.title, link=ack_url, ack_code=row.ack_code)
-        row.data = {**row.data, "ack_url": ack_url, "ack_code": row.ack_code}
+        pages.enqueue(session, incident=incident, method=r.method, user_id=r.user_id, due=now + r.delay,
+                      fence=esc.fence, step=esc.step, loop=esc.loop, now=now, base_url=base_url, secret=secret)
     names = sorted({f"{r.who} ({r.method.type})" for r in reach})
     summary = f"Escalation step {esc.step + 1}" + (f", round {esc.loop + 1}" if esc.loop else "")
     summary += ": paging " + (", ".join(names) if names else "nobody")

@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Literal
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 Strict = ConfigDict(extra="forbid", str_strip_whitespace=True)
+FIRST_YEAR, LAST_YEAR = 1970, 9000
+DB_ID = Field(ge=1, le=2**31 - 1)
+
+
+def _instant(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("give the instant with its UTC offset, e.g. 2026-03-10T14:00:00Z")
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:
+        utc = None
+    # Schedules are asked about years ahead (handoffs, calendars); instants near datetime's limits overflow.
+    if utc is None or not FIRST_YEAR <= utc.year <= LAST_YEAR:
+        raise ValueError(f"give an instant between the years {FIRST_YEAR} and {LAST_YEAR}")
+    return value
+
+
+Instant = Annotated[datetime, AfterValidator(_instant)]
 
 
 class ContactMethodIn(BaseModel):
@@ -16,6 +34,8 @@ class ContactMethodIn(BaseModel):
     address: str = Field(min_length=1, max_length=500)
     label: str = Field("", max_length=100)
     phi_safe: bool = False
+    throttle_per_minute: int | None = Field(None, ge=0, le=10_000,
+                                            description="Messages a minute to it; unset: the server's default; 0: none")
 
 
 class ContactMethodOut(BaseModel):
@@ -26,11 +46,12 @@ class ContactMethodOut(BaseModel):
     label: str
     verified: bool
     phi_safe: bool
+    throttle_per_minute: int | None
 
 
 class RuleIn(BaseModel):
     model_config = Strict
-    contact_method_id: int
+    contact_method_id: Annotated[int, DB_ID]
     delay_seconds: int = Field(0, ge=0, le=86_400)
 
 
@@ -38,9 +59,9 @@ class RotationIn(BaseModel):
     model_config = Strict
     kind: Literal["daily", "weekly", "hourly", "custom"]
     participants: list[str] = Field(min_length=1, description="User emails, in rotation order")
-    start: datetime = Field(description="The first handoff, with its UTC offset")
+    start: Instant = Field(description="The first handoff, with its UTC offset")
     handoff: str = Field("09:00", pattern=r"^\d{2}:\d{2}$", description="Local wall-clock handoff time")
-    shift_seconds: int | None = Field(None, ge=60)
+    shift_seconds: int | None = Field(None, ge=60, le=366 * 86_400)
 
 
 class LayerIn(BaseModel):
@@ -67,8 +88,8 @@ class ScheduleOut(BaseModel):
 class OverrideIn(BaseModel):
     model_config = Strict
     user: str = Field(description="Email of who takes the shift")
-    start: datetime
-    end: datetime
+    start: Instant
+    end: Instant
     replaces: str | None = Field(None, description="Only instead of this person (a swap)")
 
 
@@ -81,7 +102,7 @@ class OnCallOut(BaseModel):
 
 class PolicyStepIn(BaseModel):
     model_config = Strict
-    delay_seconds: int | None = Field(None, ge=0, description="Unset: the severity's response target")
+    delay_seconds: int | None = Field(None, ge=0, le=7 * 86_400, description="Unset: the severity's response target")
     targets: list[dict[str, str]] = Field(min_length=1)
 
 

@@ -27,13 +27,16 @@ TARGET_TYPES = ("user", "schedule", "contact")
 
 
 def add_contact_method(session: Session, *, user_email: str, type_: str, address: str, now: datetime,
-                       label: str = "", phi_safe: bool = False, verified: bool = False) -> ContactMethod:
+                       label: str = "", phi_safe: bool = False, verified: bool = False,
+                       throttle_per_minute: int | None = None) -> ContactMethod:
     if type_ not in METHOD_TYPES:
         raise BadInput(f"unknown contact method type '{type_}'; one of: {', '.join(METHOD_TYPES)}",
                        details={"field": "type"})
+    if throttle_per_minute is not None and throttle_per_minute < 0:
+        raise BadInput("throttle_per_minute cannot be negative", details={"field": "throttle_per_minute"})
     user = auth.require_user(session, email=user_email)
     method = ContactMethod(user_id=user.id, type=type_, address=address, label=label, phi_safe=phi_safe,
-                           verified=verified, created_at=now)
+                           verified=verified, throttle_per_minute=throttle_per_minute, created_at=now)
     session.add(method)
     session.flush()
     return method

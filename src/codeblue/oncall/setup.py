@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,10 +18,19 @@ from codeblue.oncall.models import (
 from codeblue.policy.schema import Pack
 
 CHANNEL_OF = {"phone": "voice", "other": "webhook"}
+HANDOFF = time(9, 0)
+PLACEHOLDER_DOMAIN = "placeholder.codeblue.local"
 
 
 def schedule_slug(pack: Pack, contact_id: str) -> str:
     return f"{pack.pack}-{contact_id}".replace("_", "-")
+
+
+def last_handoff(now: datetime, handoff: time = HANDOFF) -> datetime:
+    """The latest daily handoff (UTC) at or before now, so a rotation starting there covers now already."""
+    now = now.astimezone(UTC)
+    today = datetime.combine(now.date(), handoff, tzinfo=UTC)
+    return today if today <= now else today - timedelta(days=1)
 
 
 def ensure(session: Session, *, pack: Pack, service_ids: list[int], first_responder: User | None,
@@ -34,8 +43,11 @@ def ensure(session: Session, *, pack: Pack, service_ids: list[int], first_respon
             contact = next(c for c in pack.contacts if c.id == contact_id)
             if contact.kind == "oncall":
                 slug = schedule_slug(pack, contact.id)
-                _schedule(session, slug=slug, name=f"{pack.name}: {contact.name}", now=now,
-                          participant=first_responder if contact_id == pack.escalation.steps[0].targets[0] else None)
+                if session.scalar(select(Schedule.id).where(Schedule.slug == slug)) is None:
+                    first = contact_id == pack.escalation.steps[0].targets[0]
+                    who = first_responder if first else None
+                    _schedule(session, slug=slug, name=f"{pack.name}: {contact.name}", now=now,
+                              participant=who or _placeholder(session, slug=slug, contact=contact, now=now))
                 targets.append({"type": "schedule", "ref": slug})
             else:
                 _named(session, contact_id=contact.id, name=contact.name, methods=contact.methods, now=now)
@@ -57,15 +69,33 @@ def ensure(session: Session, *, pack: Pack, service_ids: list[int], first_respon
     return policy
 
 
-def _schedule(session: Session, *, slug: str, name: str, now: datetime, participant: User | None) -> None:
-    if session.scalar(select(Schedule.id).where(Schedule.slug == slug)) is not None:
-        return
-    layers = []
-    if participant is not None:
-        layers = [{"rotation": {"id": slug, "kind": "weekly", "participants": [participant.email],
-                                "start": now.replace(hour=9, minute=0, second=0, microsecond=0).isoformat(),
-                                "handoff": "09:00"}}]
+def _schedule(session: Session, *, slug: str, name: str, now: datetime, participant: User) -> None:
+    # Started at the last handoff, not the next one: a rotation starting in the future leaves the
+    # schedule empty until then, and an init at 03:00 would page nobody for six hours.
+    layers = [{"rotation": {"id": slug, "kind": "weekly", "participants": [participant.email],
+                            "start": last_handoff(now).isoformat(), "handoff": HANDOFF.strftime("%H:%M")}}]
     session.add(Schedule(slug=slug, name=name, tz="UTC", layers=layers, created_at=now))
+
+
+def _placeholder(session: Session, *, slug: str, contact, now: datetime) -> User:
+    """A stand-in person for an on-call slot nobody fills yet, with the pack's placeholder addresses.
+
+    The schedule is never empty, so who is on call reads as "the placeholder" rather than a gap, and
+    paging says which slot has no reachable contact until an operator replaces it.
+    """
+    email = f"{slug}@{PLACEHOLDER_DOMAIN}"
+    user = session.scalar(select(User).where(User.email == email))
+    if user is not None:
+        return user
+    user = User(email=email, name=f"{contact.name} (placeholder)", role="responder", created_at=now)
+    session.add(user)
+    session.flush()
+    for method in contact.methods:
+        if method.type in ("slack", "pagerduty"):
+            continue
+        session.add(ContactMethod(user_id=user.id, type=CHANNEL_OF.get(method.type, method.type),
+                                  address=method.address, label=method.type, created_at=now))
+    return user
 
 
 def _named(session: Session, *, contact_id: str, name: str, methods, now: datetime) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 SAFE_FIELDS = ("incident_id", "severity", "service", "title", "link", "ack_url")
+WITHHELD = "[withheld: may contain PHI]"
 
 _PATTERNS = [
     re.compile(r"\b\d{3}-\d{2}-\d{4}\b"),  # SSN
@@ -19,6 +20,10 @@ _PATTERNS = [
                r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4}"
                r"|\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{4})",
                re.IGNORECASE),
+    # A patient's name as a labelled field: "patient name: Jane Roe", "patient_name=...", '"patientName": "..."'.
+    re.compile(r"\b(?:patient|pt|member)[\s_-]*(?:full[\s_-]*|first[\s_-]*|last[\s_-]*)?name\b[\"']?\s*(?:[:=]|is\b)",
+               re.IGNORECASE),
+    re.compile(r"\bpatient[\"']?\s*[:=]\s*[\"']?\w", re.IGNORECASE),  # "patient: Jane Roe"
 ]
 
 
@@ -28,6 +33,13 @@ def safe_fields(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def contains_phi_like(text: str) -> bool:
-    """Whether text has something shaped like an SSN, a labelled MRN or a labelled date of birth."""
+    """Whether text has something shaped like an SSN, or a labelled MRN, date of birth or patient name."""
     # A heuristic net, not a guarantee: it catches the common accidental leaks and errs toward true.
     return any(p.search(text) for p in _PATTERNS)
+
+
+def scrub(text: str) -> str:
+    """The text itself, or WITHHELD when any of it looks like patient data."""
+    # Withheld whole rather than redacted span by span: where a name or an address ends is guesswork,
+    # and half a name still identifies someone. The page keeps its ID, severity, service and link.
+    return WITHHELD if contains_phi_like(text) else text

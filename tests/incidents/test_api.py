@@ -198,8 +198,13 @@ def test_health_and_readiness(client):
 
 def test_readiness__pending_migrations_are_not_ready(client, db):
     with db.engine.begin() as conn:
+        current = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
         conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0003'")
-    r = client.get("/readyz")
+    try:
+        r = client.get("/readyz")
+    finally:  # the PostgreSQL database is shared by the tests that follow
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql(f"UPDATE alembic_version SET version_num = '{current}'")
     assert r.status_code == 503 and r.json() == {"status": "not ready",
                                                  "checks": {"database": "ok", "migrations": "pending"}}
 

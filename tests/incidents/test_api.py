@@ -219,3 +219,11 @@ def test_body_that_is_not_json__names_the_content_type(client, tokens):
 def test_missing_token__says_how_to_authenticate(client):
     r = client.get("/api/v1/incidents")
     assert r.headers["www-authenticate"] == "Bearer"
+
+
+def test_user_report__a_named_reporter_makes_it_one_unless_the_source_says_otherwise(client, tokens):
+    body = {"service": factories.IVR, "title": "Callers hear silence", "reporter": "nurse@clinic.org"}
+    r = client.post("/api/v1/incidents", headers=auth(tokens), json=body)
+    assert (r.status_code, r.json()["source"]) == (201, "user_report")
+    r = client.post("/api/v1/incidents", headers=auth(tokens), json={**body, "source": "api"})
+    assert (r.status_code, r.json()["source"]) == (201, "api")

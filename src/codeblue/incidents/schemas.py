@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from codeblue.incidents.lifecycle import Status
 from codeblue.policy.schema import SeverityId
@@ -25,9 +25,16 @@ class IncidentCreate(StrictIn):
     type: str | None = Field(None, max_length=64)
     user_facing: bool | None = None
     phi_suspected: bool = False
-    source: Literal["api", "user_report"] = "api"
-    reporter: str | None = Field(None, max_length=254)
+    source: Literal["api", "user_report"] = Field(
+        "api", description="user_report for a person's report; the default when a reporter is named")
+    reporter: str | None = Field(None, max_length=254, description="Who reported it (name, email or phone)")
     facts: dict[str, Any] = Field(default_factory=dict, description="Named facts for classification")
+
+    @model_validator(mode="after")
+    def _reporter_means_user_report(self) -> IncidentCreate:
+        if self.reporter and "source" not in self.model_fields_set:
+            self.source = "user_report"
+        return self
 
 
 class IncidentPatch(StrictIn):

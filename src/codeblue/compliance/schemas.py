@@ -74,7 +74,6 @@ class NoticePatch(StrictIn):
     sent_on: Day | None = None
     method: Short | None = None
     sent_by: Short | None = None
-    note: Text | None = None
     reminder_days: list[Annotated[int, Field(ge=1, le=365)]] | None = Field(None, max_length=10)
 
 

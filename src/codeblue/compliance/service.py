@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from codeblue.audit import service as audit
 from codeblue.auth.actor import Actor
+from codeblue.auth.models import User
 from codeblue.auth.permissions import Perm, Role
 from codeblue.compliance import notices as plans
 from codeblue.compliance import retention
@@ -191,7 +192,8 @@ def decide(session: Session, *, case_id: int, data: DecisionIn, actor: Actor, no
         raise BadInput("record which exception applies (exception: i, ii or iii, 45 CFR 164.402(1)) first")
     before = _snapshot(case)
     case.decision, case.decision_rationale = data.decision, data.rationale
-    case.decided_by_user_id, case.decided_by, case.decided_at = actor.user_id, actor.name, now
+    signer = session.get(User, actor.user_id)
+    case.decided_by_user_id, case.decided_by, case.decided_at = actor.user_id, f"{signer.name} <{signer.email}>", now
     case.status, case.updated_at = "decided", now
     old, new = _changed(before, _snapshot(case))
     _audit(session, actor=actor, action="breach_case.decided", row=case, now=now, before=old, after=new)
@@ -233,9 +235,9 @@ def sync_notices(session: Session, *, case: BreachCase, actor: Actor, now: datet
     for p in wanted:
         notice = existing.pop(p.key, None)
         fields = dict(kind=p.kind, recipient=p.recipient, state=p.state, due_on=p.due, base_due_on=p.base_due,
-                      citation=p.citation)
+                      citation=p.citation, note=p.note)
         if notice is None:
-            notice = BreachNotice(case_id=case.id, key=p.key, note=p.note, status="pending",
+            notice = BreachNotice(case_id=case.id, key=p.key, status="pending",
                                   reminder_days=list(plans.DEFAULT_REMINDER_DAYS), auto_closed=False,
                                   created_at=now, updated_at=now, **fields)
             case.notices.append(notice)
@@ -285,7 +287,7 @@ def update_notice(session: Session, *, notice_id: int, patch: NoticePatch, actor
     notice = _notice(session, notice_id)
     before = _snapshot(notice)
     fields = patch.model_fields_set
-    for name, empty in (("sent_on", None), ("method", ""), ("sent_by", ""), ("note", ""), ("reminder_days", [])):
+    for name, empty in (("sent_on", None), ("method", ""), ("sent_by", ""), ("reminder_days", [])):
         if name in fields:
             value = getattr(patch, name)
             if name == "reminder_days" and value:

@@ -144,8 +144,8 @@ def create(
         record(session, incident, kind="flag_changed", actor=actor, now=now,
                summary="Flagged PHI suspected", data={"flag": "phi_suspected", "value": True})
         breaches.open_case(session, incident=incident, actor=actor, now=now,
-                           reason=f"PHI suspected on creation: {reason}" if verdict.phi_suspected else
-                           f"PHI suspected on creation by {actor.label}")
+                           reason=f"PHI suspected by classification rule '{verdict.rule_id}': {verdict.reason}"
+                           if verdict.phi_suspected else f"PHI suspected when opened by {actor.label}")
     # Paging starts from the engine, armed here so it commits with the incident or not at all.
     timers.arm(session, kind=fence.START, subject_id=incident.id, due_at=now, now=now)
     return incident

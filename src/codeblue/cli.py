@@ -13,6 +13,7 @@ from codeblue.auth import cli as auth_cli
 from codeblue.compliance import cli as compliance_cli
 from codeblue.incidents import cli as incidents_cli
 from codeblue.policy import cli as policy_cli
+from codeblue.reviews import cli as reviews_cli
 
 app = typer.Typer(help="Code Blue: incident response for healthcare systems.", no_args_is_help=True)
 app.add_typer(policy_cli.app, name="policy")
@@ -22,6 +23,7 @@ app.add_typer(auth_cli.users, name="user")
 app.add_typer(alerts_cli.app, name="integration")
 app.add_typer(compliance_cli.app, name="breach")
 app.add_typer(audit_cli.app, name="audit")
+app.add_typer(reviews_cli.app, name="review")
 
 
 @app.command()

@@ -198,7 +198,8 @@ def test_business_associate__we_owe_only_the_notice_to_the_covered_entity(client
     ({"individuals_total": -1}, 422, "individuals_total"),
     ({"actual_knowledge_on": "9999-12-31"}, 422, "actual_knowledge_on"),
     ({"actual_knowledge_on": None, "reasonable_diligence_on": None}, 422, "discovery date"),
-    ({"encrypted": None}, 422, "encrypted must be true or false"),
+    ({"encrypted": None}, 422, "encrypted cannot be null"),
+    ({"entity_role": None}, 422, "entity_role cannot be null"),
     ({"entity_role": "vendor"}, 422, "entity_role"),
     ({"nonsense": 1}, 422, "nonsense"),
 ])
@@ -296,3 +297,18 @@ def test_unknown_ids__404_not_500(client, tokens):
         assert client.get(path, headers=auth(tokens)).status_code == 404
     assert client.get("/api/v1/breach-cases/0", headers=auth(tokens)).status_code == 422
     assert client.get("/api/v1/breach-cases/99999999999", headers=auth(tokens)).status_code == 422
+
+
+def test_alert__a_data_exfiltration_finding_opens_a_breach_case_through_ingest(client, tokens):
+    from tests.alerts.senders import create_integration, deliver
+
+    admin = auth(tokens, "admin")
+    key = create_integration(client, admin, "generic", summary="$.title", dedup_key="$.id",
+                             facts={"data_exfiltration": "$.exfil"})
+    [outcome] = deliver(client, "generic", key, {"id": "gd-1", "title": "S3 exfiltration", "exfil": True}
+                        ).json()["alerts"]
+    case = case_of(client, tokens, outcome["incident"])
+    assert "data-exfiltration" in case["opened_reason"] and case["discovery"]["discovery_on"] == "2026-03-10"
+    # a second delivery joins the incident and opens no second case
+    deliver(client, "generic", key, {"id": "gd-1", "title": "S3 exfiltration", "exfil": True})
+    assert client.get("/api/v1/breach-cases", headers=auth(tokens)).json()["total"] == 1

@@ -27,7 +27,7 @@ from codeblue.incidents.models import Incident
 
 TIMER = "breach_notice"
 OVERDUE_EVERY = timedelta(days=1)
-_BOOLS = ("licensed_facility", "encrypted", "key_compromised", "destroyed")
+_NOT_NULL = ("licensed_facility", "encrypted", "key_compromised", "destroyed", "entity_role")
 _COUNTS = ("deceased", "insufficient_contact")
 
 
@@ -131,8 +131,10 @@ def update_case(session: Session, *, case_id: int, patch: BreachCasePatch, actor
     before = _snapshot(case)
     for name in patch.model_fields_set:
         value = getattr(patch, name)
-        if value is None and name in _BOOLS:
-            raise BadInput(f"{name} must be true or false", details={"field": name})
+        if value is None and name in _NOT_NULL:
+            raise BadInput(f"{name} cannot be null" + (": give true or false" if name != "entity_role" else
+                                                       ": give covered_entity or business_associate"),
+                           details={"field": name})
         if value is None and name in _COUNTS:
             value = 0
         if value is None and isinstance(before[name], str):

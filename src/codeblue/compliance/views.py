@@ -76,8 +76,12 @@ def log_row(case: BreachCase) -> dict[str, Any]:
     report, _, _ = breaches.deadlines(case)
     by_key = {n.key: n for n in case.notices}
     individuals, hhs = by_key.get("individuals"), by_key.get("hhs")
-    safeguards = [s for s in (f"encrypted ({case.encryption_standard or 'standard not given'})" if case.encrypted
-                              else "", "key compromised" if case.key_compromised else "") if s]
+    safeguards = []
+    if case.encrypted:
+        safeguards.append(f"encrypted ({case.encryption_standard or 'standard not given'})"
+                          + (", key compromised" if case.key_compromised else ""))
+    if case.destroyed:
+        safeguards.append(f"destroyed ({case.destruction_method or 'method not given'})")
     return {
         "case_id": case.id, "incident": case.incident.ref, "breach_occurred_on": case.occurred_on,
         "discovery_on": report.discovery_date if report else None, "individuals": case.individuals_total,

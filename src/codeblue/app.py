@@ -19,7 +19,9 @@ from codeblue.alerts.ingest import Ingest
 from codeblue.alerts.integrations import KeyCache
 from codeblue.alerts.ratelimit import RateLimiter
 from codeblue.alerts.writer import IngestWriter
+from codeblue.audit import api as audit_api
 from codeblue.catalog import api as catalog_api
+from codeblue.compliance import api as compliance_api
 from codeblue.clock import Clock, SystemClock
 from codeblue.db import Database
 from codeblue.incidents import api as incidents_api
@@ -27,6 +29,7 @@ from codeblue.middleware import BodyLimit
 from codeblue.notify import api as notify_api
 from codeblue.oncall import api as oncall_api
 from codeblue.policy import service as policy
+from codeblue.reviews import api as reviews_api
 from codeblue.settings import Settings
 
 log = logging.getLogger("codeblue")
@@ -69,7 +72,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     app.state.ingest = Ingest(
         writer=writer,
         keys=KeyCache(),
-        limiter=RateLimiter(settings.ingest_rate_per_key),
+        limiter=RateLimiter(settings.ingest_rate_per_key, seconds=lambda: clock.now().timestamp()),
         sessions=lambda: db.unit_of_work(readonly=True),
     )
     http_errors.install(app)
@@ -98,5 +101,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     app.include_router(notify_api.router)  # /api/v1/hooks/twilio/sms, likewise
     app.include_router(alerts_api.router)
     app.include_router(oncall_api.router)
+    app.include_router(reviews_api.router)
+    app.include_router(compliance_api.router)
+    app.include_router(audit_api.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
     return app

@@ -8,9 +8,12 @@ import typer
 
 from codeblue import bootstrap, cli_base
 from codeblue.alerts import cli as alerts_cli
+from codeblue.audit import cli as audit_cli
 from codeblue.auth import cli as auth_cli
+from codeblue.compliance import cli as compliance_cli
 from codeblue.incidents import cli as incidents_cli
 from codeblue.policy import cli as policy_cli
+from codeblue.reviews import cli as reviews_cli
 
 app = typer.Typer(help="Code Blue: incident response for healthcare systems.", no_args_is_help=True)
 app.add_typer(policy_cli.app, name="policy")
@@ -18,6 +21,9 @@ app.add_typer(incidents_cli.app, name="incident")
 app.add_typer(auth_cli.tokens, name="token")
 app.add_typer(auth_cli.users, name="user")
 app.add_typer(alerts_cli.app, name="integration")
+app.add_typer(compliance_cli.app, name="breach")
+app.add_typer(audit_cli.app, name="audit")
+app.add_typer(reviews_cli.app, name="review")
 
 
 @app.command()

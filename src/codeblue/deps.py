@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from codeblue.audit import service as audit
 from codeblue.auth import service as auth
 from codeblue.auth.actor import Actor
 from codeblue.auth.permissions import Perm
@@ -44,7 +45,15 @@ def _read_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+def _audited_session(request: Request) -> Iterator[Session]:
+    # Refusals recorded in this session are committed in a unit of work of their own, even when the
+    # request fails and its work is rolled back.
+    with audit.unit_of_work(get_db(request)) as session:
+        yield session
+
+
 DbSession = Annotated[Session, Depends(_write_session, scope="function")]
+AuditedSession = Annotated[Session, Depends(_audited_session, scope="function")]
 ReadSession = Annotated[Session, Depends(_read_session, scope="function")]
 Now = Annotated[datetime, Depends(get_now)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
@@ -79,9 +88,28 @@ def authorized(perm: Perm):
     return Depends(check)
 
 
+_SUBJECTS = {"case_id": "breach_case", "notice_id": "breach_notice", "evidence_id": "breach_evidence",
+             "ref": "incident"}
+
+
+def compliance_officer(request: Request, actor: CurrentActor, session: AuditedSession, now: Now) -> Actor:
+    """Breach data is for compliance officers and admins; anyone else is refused, and the refusal audited."""
+    if not actor.can(Perm.COMPLIANCE):
+        subject_type, subject_id = next(((kind, request.path_params[name]) for name, kind in _SUBJECTS.items()
+                                         if name in request.path_params), ("breach_case", "*"))
+        audit.record_refusal(session, actor=actor, action="breach.access_refused", subject_type=subject_type,
+                             subject_id=subject_id, now=now,
+                             after={"method": request.method, "path": request.url.path[:500],
+                                    "role": str(actor.role)})
+        actor.require(Perm.COMPLIANCE)
+    return actor
+
+
+ComplianceOfficer = Annotated[Actor, Depends(compliance_officer)]
 Reader = Annotated[Actor, authorized(Perm.INCIDENT_READ)]
 Responder = Annotated[Actor, authorized(Perm.INCIDENT_RESPOND)]
 Creator = Annotated[Actor, authorized(Perm.INCIDENT_CREATE)]
+Commander = Annotated[Actor, authorized(Perm.INCIDENT_COMMAND)]
 
 
 def _incident_for_write(ref: str, session: DbSession) -> Incident:

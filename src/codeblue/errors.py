@@ -46,6 +46,12 @@ class InvalidTransition(Conflict):
     code = "invalid_transition"
 
 
+class RetentionHold(Conflict):
+    """A record the law requires to be kept may not be deleted yet."""
+
+    code = "retention_hold"
+
+
 class PayloadTooLarge(CodeBlueError):
     status_code = 413
     code = "payload_too_large"

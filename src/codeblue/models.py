@@ -1,6 +1,9 @@
 """Every domain's tables, imported in one place so metadata and migrations see them all."""
 
 from codeblue.alerts.heartbeats import Heartbeat
+from codeblue.audit.models import AuditEntry, AuditHead
+from codeblue.compliance.models import BreachCase, BreachNotice, NoticeEvidence
+from codeblue.reviews.models import FollowUp, Review
 from codeblue.alerts.models import Alert, Delivery, Integration
 from codeblue.engine.models import Timer
 from codeblue.notify.models import Notification
@@ -18,5 +21,6 @@ from codeblue.auth.models import ApiToken, User
 from codeblue.catalog.models import Service
 from codeblue.incidents.models import DaySequence, Incident, IncidentRole, TimelineEntry
 
-__all__ = ["ContactMethod", "Escalation", "EscalationPolicy", "NamedContact", "Notification", "NotificationRule",
+__all__ = ["AuditEntry", "AuditHead", "BreachCase", "BreachNotice", "NoticeEvidence", "FollowUp", "Review",
+           "ContactMethod", "Escalation", "EscalationPolicy", "NamedContact", "Notification", "NotificationRule",
            "Schedule", "ScheduleOverride", "ServicePolicy", "Alert", "Delivery", "Heartbeat", "Integration", "Timer", "ApiToken", "DaySequence", "Incident", "IncidentRole", "Service", "TimelineEntry", "User"]

@@ -7,11 +7,13 @@ from functools import partial
 
 from codeblue.alerts import jobs as alert_jobs
 from codeblue.clock import Clock
+from codeblue.compliance import jobs as compliance_jobs
 from codeblue.db import Database
 from codeblue.engine.loop import Engine, TimerModule
 from codeblue.engine.selfcheck import SelfCheck
 from codeblue.notify.sender import OutboxModule
 from codeblue.oncall import fence, paging
+from codeblue.reviews import jobs as review_jobs
 from codeblue.settings import Settings
 
 
@@ -19,6 +21,8 @@ def timer_handlers(settings: Settings) -> dict:
     links = {"base_url": settings.public_url, "secret": settings.secret_key}
     return {
         **alert_jobs.TIMER_HANDLERS,
+        **{kind: partial(handler, base_url=settings.public_url)
+           for kind, handler in {**review_jobs.TIMER_HANDLERS, **compliance_jobs.TIMER_HANDLERS}.items()},
         fence.START: partial(paging.on_start, **links),
         fence.ESCALATE: partial(paging.on_timer, **links),
     }

@@ -239,3 +239,81 @@ def test_app__mounts_as_codeblue_breach():
     result = runner.invoke(main, ["breach", "deadlines", "--discovered", "2026-03-02", "--individuals", "1", "--json"])
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["individuals"]["due"] == "2026-05-01"
+
+
+# --- `codeblue breach` as installed: the real command, the issue's JSON contract -------------------
+
+def codeblue(*args: str):
+    from codeblue.cli import app as main
+
+    return runner.invoke(main, list(args), env=WIDE)
+
+
+DATE = r"^\d{4}-\d{2}-\d{2}$"
+
+
+def _is_date(value) -> bool:
+    import re
+
+    return isinstance(value, str) and re.match(DATE, value) is not None
+
+
+def test_codeblue_breach__is_registered_on_the_real_cli():
+    result = codeblue("breach", "deadlines", "--discovered", "2026-03-02", "--individuals", "501", "--state",
+                      "CA=501", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["media"][0]["state"] == "CA"
+    assert "breach" in codeblue("--help").stdout and "audit" in codeblue("--help").stdout
+
+
+def test_codeblue_breach__json_has_the_issues_shape_every_documented_key_first_and_typed():
+    result = codeblue("breach", "deadlines", "--discovered", "2026-03-02", "--individuals", "1200",
+                      "--state", "CA=600", "--state", "TX=300", "--insufficient-contact", "12",
+                      "--ba-discovered", "2026-03-01", "--ba-agent", "--le-oral", "2026-04-21", "--json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert list(data)[:len(DOCUMENTED_KEYS)] == DOCUMENTED_KEYS
+    assert isinstance(data["notice_required"], bool) and _is_date(data["discovery_date"])
+    assert list(data["individuals"])[:3] == ["due", "base_due", "citation"]
+    assert all(_is_date(data["individuals"][k]) for k in ("due", "base_due"))
+    assert list(data["hhs"])[:3] == ["mode", "due", "citation"] and data["hhs"]["mode"] in ("contemporaneous",
+                                                                                              "annual")
+    assert all(list(m)[:2] == ["state", "due"] and _is_date(m["due"]) for m in data["media"])
+    assert data["substitute_notice"] in (None, "alternative", "web_or_media")
+    assert list(data["business_associate"])[:1] == ["due"] and _is_date(data["business_associate"]["due"])
+    assert all(list(s)[:4] == ["state", "due", "regulator_due", "citation"] for s in data["states"])
+    assert all(s["regulator_due"] is None or _is_date(s["regulator_due"]) for s in data["states"])
+    assert _is_date(data["earliest_individual_due"])
+    # every computed date has its citation beside it
+    assert all(isinstance(n["citation"], str) and n["citation"] for n in
+               [data["individuals"], data["hhs"], data["business_associate"], *data["media"], *data["states"]])
+
+
+@pytest.mark.parametrize(("individuals", "mode"), [("499", "annual"), ("500", "contemporaneous"),
+                                                   ("501", "contemporaneous")])
+def test_codeblue_breach__hhs_threshold_at_499_500_501(individuals, mode):
+    data = json.loads(codeblue("breach", "deadlines", "--discovered", "2026-03-02", "--individuals", individuals,
+                               "--json").stdout)
+    assert data["hhs"]["mode"] == mode
+
+
+@pytest.mark.parametrize(("states", "media"), [(["CA=499"], []), (["CA=500"], []), (["CA=501"], ["CA"]),
+                                               (["CA=400", "TX=400"], [])])
+def test_codeblue_breach__media_threshold_at_499_500_501_never_summed(states, media):
+    args = [a for s in states for a in ("--state", s)]
+    data = json.loads(codeblue("breach", "deadlines", "--discovered", "2026-03-02", "--individuals", "1000", *args,
+                               "--json").stdout)
+    assert [m["state"] for m in data["media"]] == media
+
+
+def test_codeblue_breach__written_law_enforcement_statement_alone_delays_for_its_period():
+    data = json.loads(codeblue("breach", "deadlines", "--discovered", "2026-03-02", "--individuals", "10",
+                               "--le-written", "2026-03-10", "--le-until", "2026-06-30", "--json").stdout)
+    assert (data["individuals"]["due"], data["individuals"]["base_due"]) == ("2026-06-30", "2026-05-01")
+    assert data["law_enforcement_delay"]["basis"] == "written statement"
+
+
+def test_codeblue_breach__leap_year_annual_deadline_without_json_shows_feb_29():
+    result = codeblue("breach", "deadlines", "--discovered", "2027-06-01", "--individuals", "10")
+    assert result.exit_code == 0 and any("2028-02-29" in line and "164.408(c)" in line
+                                         for line in result.stdout.splitlines())

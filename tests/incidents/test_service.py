@@ -103,6 +103,7 @@ def test_acknowledge_and_resolve__refused_once_resolved(session, clock, commande
     inc = factories.incident(session, clock.now(), actor=commander)
     incidents.resolve(session, incident=inc, actor=commander, now=clock.now())
     if status == "closed":
+        factories.complete_review(session, inc, clock.now(), actor=commander)
         incidents.transition(session, incident=inc, to="closed", actor=commander, now=clock.now())
     with pytest.raises(InvalidTransition):
         incidents.acknowledge(session, incident=inc, actor=commander, now=clock.now())
@@ -114,6 +115,8 @@ def test_transition__stamps_mitigated_resolved_closed_and_reopen_clears_resolved
     inc = factories.incident(session, clock.now(), actor=commander)
     for step, status in enumerate(["investigating", "identified", "monitoring", "resolved", "investigating",
                                    "resolved", "closed"], start=1):
+        if status == "closed":
+            factories.complete_review(session, inc, clock.now(), actor=commander)
         incidents.transition(session, incident=inc, to=status, actor=commander, now=clock.now() + timedelta(minutes=step))
     assert inc.acknowledged_at == clock.now() + timedelta(minutes=1)  # leaving triggered acknowledges
     assert inc.mitigated_at == clock.now() + timedelta(minutes=3)
@@ -125,6 +128,7 @@ def test_transition__stamps_mitigated_resolved_closed_and_reopen_clears_resolved
 def test_transition__closed_is_final(session, clock, commander):
     inc = factories.incident(session, clock.now(), actor=commander)
     incidents.resolve(session, incident=inc, actor=commander, now=clock.now())
+    factories.complete_review(session, inc, clock.now(), actor=commander)
     incidents.transition(session, incident=inc, to="closed", actor=commander, now=clock.now())
     with pytest.raises(InvalidTransition, match="closed is final"):
         incidents.transition(session, incident=inc, to="investigating", actor=commander, now=clock.now())

@@ -16,7 +16,6 @@ from tests import factories
 from tests.oncall import team
 from tests.peers import http_receiver
 
-REVISION = "0005_edges_throttle"
 
 
 @pytest.fixture
@@ -52,7 +51,7 @@ def pages(db, path: str) -> list[tuple[str, object, object]]:
 def test_migration__the_column_is_there_on_both_databases(db):
     columns = {c["name"]: c for c in inspect(db.engine).get_columns("contact_methods")}
     assert columns["throttle_per_minute"]["nullable"] is True
-    assert migrate.current_revision(db) == REVISION == migrate.head_revision()
+    assert migrate.current_revision(db) == migrate.head_revision()
 
 
 def test_migration__downgrades_and_upgrades_again(db):

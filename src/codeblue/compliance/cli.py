@@ -12,7 +12,9 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 
-from codeblue.compliance import render, state_rules
+from codeblue import cli_base
+from codeblue.compliance import export, render, state_rules, views
+from codeblue.compliance import service as breaches
 from codeblue.compliance.deadlines import BreachFacts, InvalidFacts, compute_deadlines
 
 app = typer.Typer(help="HIPAA breach tools", no_args_is_help=True)
@@ -124,6 +126,24 @@ def deadlines(
         sys.stdout.write(json.dumps(render.to_json(report), indent=2) + "\n")
     else:
         render.print_report(report, Console())
+
+
+@app.command("hhs-log")
+def hhs_log(
+    year: Annotated[int, typer.Option(min=1970, max=2200, help="Calendar year of discovery")],
+    out: Annotated[Path | None, typer.Option("--out", help="CSV file to write (default: stdout)")] = None,
+) -> None:
+    """The annual HHS log of breaches under 500 individuals (45 CFR 164.408(c)) as CSV."""
+    with cli_base.unit_of_work() as session:  # writes the audit entry for this read of breach data
+        text = export.to_csv(views.log_row(c) for c in breaches.hhs_log(
+            session, year=year, actor=cli_base.actor(), now=cli_base.now()))
+    if out is None:
+        sys.stdout.write(text)
+        return
+    try:
+        out.write_text(text, encoding="utf-8", newline="")
+    except OSError as exc:
+        _fail(f"cannot write {out}: {exc.strerror}")
 
 
 @app.command()

@@ -39,7 +39,7 @@ def to_json(r: DeadlineReport) -> dict[str, Any]:
         "notice_required": r.notice_required,
         "discovery_date": _iso(r.discovery_date),
         "individuals": _notice(r.individuals),
-        "hhs": {"mode": r.hhs.mode, **_notice(r.hhs)},
+        "hhs": {"mode": r.hhs.mode, "due": _iso(r.hhs.due), "citation": r.hhs.citation, **_notice(r.hhs)},
         "media": [{"state": m.state, **_notice(m), "residents": m.residents} for m in r.media],
         "substitute_notice": r.substitute_notice,
         "business_associate": None if ba is None else {

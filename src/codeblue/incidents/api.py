@@ -11,6 +11,7 @@ from codeblue.incidents import service as incidents
 from codeblue.incidents.lifecycle import Status
 from codeblue.incidents.schemas import (
     AcknowledgeIn,
+    CloseIn,
     IncidentCreate,
     IncidentOut,
     IncidentPage,
@@ -74,6 +75,15 @@ def resolve(incident: CurrentIncident, session: DbSession, actor: Responder, now
             data: Annotated[ResolveIn | None, Body()] = None) -> IncidentOut:
     note = data.note if data else None
     return _out(incidents.resolve(session, incident=incident, actor=actor, now=now, note=note))
+
+
+@router.post("/{ref}/close", response_model=IncidentOut)
+def close(incident: CurrentIncident, session: DbSession, actor: Responder, now: Now,
+          data: Annotated[CloseIn | None, Body()] = None) -> IncidentOut:
+    """Close a resolved incident; its post-incident review must be done, unless an admin overrides."""
+    data = data or CloseIn()
+    return _out(incidents.transition(session, incident=incident, to=Status.CLOSED, actor=actor, now=now,
+                                     note=data.note, override=data.override_reason))
 
 
 @router.post("/{ref}/notes", response_model=TimelineEntryOut, status_code=201)

@@ -59,6 +59,12 @@ class ResolveIn(StrictIn):
     note: str | None = Field(None, max_length=20_000)
 
 
+class CloseIn(StrictIn):
+    note: str | None = Field(None, max_length=20_000)
+    override_reason: str | None = Field(None, min_length=1, max_length=2_000,
+                                        description="Admins only: close without a completed review, and why")
+
+
 class NoteIn(StrictIn):
     text: str = Field(min_length=1, max_length=20_000)
 

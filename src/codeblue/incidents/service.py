@@ -14,6 +14,7 @@ from codeblue.auth import service as auth
 from codeblue.auth.actor import Actor
 from codeblue.auth.permissions import Perm
 from codeblue.catalog import service as catalog
+from codeblue.compliance import service as breaches
 from codeblue.errors import BadInput, InvalidTransition, NotFound
 from codeblue.engine import timers
 from codeblue.incidents import ids, lifecycle
@@ -24,6 +25,7 @@ from codeblue.oncall import fence
 from codeblue.policy import rules
 from codeblue.policy import service as policy
 from codeblue.policy.schema import Pack
+from codeblue.reviews import service as reviews
 
 
 def pack_of(incident: Incident) -> Pack:
@@ -141,6 +143,9 @@ def create(
     if incident.phi_suspected:
         record(session, incident, kind="flag_changed", actor=actor, now=now,
                summary="Flagged PHI suspected", data={"flag": "phi_suspected", "value": True})
+        breaches.open_case(session, incident=incident, actor=actor, now=now,
+                           reason=f"PHI suspected by classification rule '{verdict.rule_id}': {verdict.reason}"
+                           if verdict.phi_suspected else f"PHI suspected when opened by {actor.label}")
     # Paging starts from the engine, armed here so it commits with the incident or not at all.
     timers.arm(session, kind=fence.START, subject_id=incident.id, due_at=now, now=now)
     return incident
@@ -148,12 +153,17 @@ def create(
 
 def transition(
     session: Session, *, incident: Incident, to: str, actor: Actor, now: datetime, note: str | None = None,
-    via: str | None = None,
+    via: str | None = None, override: str | None = None,
 ) -> Incident:
-    """Move the incident along its lifecycle, stamping the times the move implies."""
+    """Move the incident along its lifecycle, stamping the times the move implies.
+
+    Closing needs the post-incident review done; `override` is an admin's reason to close without it.
+    """
     actor.require(Perm.INCIDENT_COMMAND if to == Status.CLOSED else Perm.INCIDENT_RESPOND)
     before = incident.status
     target = lifecycle.check(before, to)
+    if target == Status.CLOSED:
+        reviews.check_close(session, incident=incident, actor=actor, now=now, override=override)
     # A person moving work on from triggered has seen it; an integration's automatic move has not.
     by_person = actor.kind in ("user", "cli")
     acknowledges = target == Status.ACKNOWLEDGED or (by_person and target != Status.RESOLVED)
@@ -181,6 +191,8 @@ def transition(
         if via:
             summary += f" (via {via})"
     record(session, incident, kind=kind, actor=actor, now=now, summary=summary, data=data)
+    if target == Status.RESOLVED:
+        reviews.open_for(session, incident=incident, now=now)
     return incident
 
 
@@ -287,6 +299,9 @@ def set_flag(session: Session, *, incident: Incident, flag: str, value: bool, ac
     record(session, incident, kind="flag_changed", actor=actor, now=now,
            summary=(f"Flagged {label}" if value else f"Cleared {label}") + (f": {reason}" if reason else ""),
            data={"flag": flag, "value": value, "reason": reason})
+    if flag == "phi_suspected" and value:
+        breaches.open_case(session, incident=incident, actor=actor, now=now,
+                           reason=f"flagged PHI suspected by {actor.label}" + (f": {reason}" if reason else ""))
     return incident
 
 

@@ -66,8 +66,11 @@ def sample_context() -> dict[str, Any]:
             "status_page_url": "https://status.example.org",
         },
         "review": {
+            "summary": "API health checks failed after a configuration change",
             "root_cause": "Connection pool exhausted",
             "analysis": "Detailed analysis",
+            "contributing_factors": "No alert on pool saturation",
+            "compliance_impact": "No PHI exposed",
             "lessons_learned": "Lessons",
             "prevention": "Measures",
             "follow_ups": ["Add pool saturation alert"],

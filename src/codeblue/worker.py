@@ -9,6 +9,7 @@ from codeblue.alerts import jobs as alert_jobs
 from codeblue.clock import Clock
 from codeblue.db import Database
 from codeblue.engine.loop import Engine, TimerModule
+from codeblue.notify import config as notify_config
 from codeblue.notify.sender import OutboxModule
 from codeblue.oncall import fence, paging
 from codeblue.settings import Settings
@@ -24,7 +25,10 @@ def timer_handlers(settings: Settings) -> dict:
 
 
 def build_engine(db: Database, clock: Clock, settings: Settings, channels: Mapping[str, object] | None = None) -> Engine:
-    outbox = OutboxModule(channels or {}, max_attempts=settings.notify_max_attempts,
+    """The engine with its modules; channels come from settings unless a test passes its own."""
+    if channels is None:
+        channels = notify_config.channels(settings)
+    outbox = OutboxModule(channels, max_attempts=settings.notify_max_attempts, send_timeout=settings.notify_send_timeout_seconds,
                           retry_base=settings.notify_retry_base_seconds,
                           throttle_per_minute=settings.notify_throttle_per_minute)
     return Engine(db, clock, [TimerModule(timer_handlers(settings)), outbox])

@@ -69,8 +69,9 @@ def _twiml(text: str) -> Response:
 async def twilio_sms(request: Request, settings: AppSettings) -> Response:
     """A reply to an SMS page. The Twilio signature proves the sender; 'ACK <code>' acknowledges."""
     form = {k: str(v) for k, v in (await request.form()).items()}
-    if settings.twilio_auth_token:
-        expected = twilio_signature(settings.twilio_auth_token, f"{settings.public_url}{request.url.path}", form)
+    auth_token = settings.twilio_auth_token.get_secret_value()
+    if auth_token:
+        expected = twilio_signature(auth_token, f"{settings.public_url}{request.url.path}", form)
         if not hmac.compare_digest(expected, request.headers.get("x-twilio-signature", "")):
             raise Forbidden("the Twilio signature does not match")
     db, now = request.app.state.db, request.app.state.clock.now()

@@ -10,7 +10,7 @@ from codeblue.clock import Clock
 from codeblue.db import Database
 from codeblue.engine.loop import Engine, TimerModule
 from codeblue.notify import config as notify_config
-from codeblue.notify.sender import OutboxModule
+from codeblue.notify.sender import Sender
 from codeblue.oncall import fence, paging
 from codeblue.settings import Settings
 
@@ -28,7 +28,8 @@ def build_engine(db: Database, clock: Clock, settings: Settings, channels: Mappi
     """The engine with its modules; channels come from settings unless a test passes its own."""
     if channels is None:
         channels = notify_config.channels(settings)
-    outbox = OutboxModule(channels, max_attempts=settings.notify_max_attempts, send_timeout=settings.notify_send_timeout_seconds,
-                          retry_base=settings.notify_retry_base_seconds,
-                          throttle_per_minute=settings.notify_throttle_per_minute)
-    return Engine(db, clock, [TimerModule(timer_handlers(settings)), outbox])
+    sender = Sender(db, clock, channels, max_attempts=settings.notify_max_attempts,
+                    retry_base=settings.notify_retry_base_seconds,
+                    throttle_per_minute=settings.notify_throttle_per_minute,
+                    send_timeout=settings.notify_send_timeout_seconds)
+    return Engine(db, clock, [TimerModule(timer_handlers(settings))], sender=sender)

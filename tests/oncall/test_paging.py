@@ -168,3 +168,31 @@ def test_no_policy__is_said_on_the_timeline(db, clock, engine):
     ref = open_incident(db, clock)
     drain(engine)
     assert timeline(db, ref)[-1] == ("paging", "No escalation policy for this service: nobody was paged")
+
+
+def test_a_timer_whose_incident_is_locked__steps_aside_instead_of_waiting(db, clock, team, engine, receiver):
+    # An ack locks the incident, then deletes its timers; a timer handler that waited for the incident
+    # while holding its timer row would be the other half of a deadlock.
+    if db.dialect != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite has one writer")
+    import threading
+
+    from codeblue.incidents.models import Incident
+
+    ref = open_incident(db, clock)
+    drain(engine)
+    clock.advance(timedelta(minutes=5))
+    holder = db.session()
+    try:
+        holder.execute(select(Incident.id).where(Incident.ref == ref).with_for_update())
+        passing = threading.Thread(target=engine.run_modules)
+        passing.start()
+        passing.join(5)
+        assert not passing.is_alive()
+        assert paths(receiver) == ["/primary"] and engine.failures == {}
+    finally:
+        holder.rollback()
+        holder.close()
+    clock.advance(timedelta(seconds=1))
+    drain(engine)
+    assert paths(receiver) == ["/primary", "/secondary"]

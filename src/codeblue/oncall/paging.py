@@ -87,8 +87,9 @@ def resolve_targets(session: Session, targets: list[dict], now: datetime) -> tup
 
 def on_start(session: Session, timer: Timer, now: datetime, *, base_url: str, secret: str) -> None:
     """The incident's first page, armed (due at once) in the transaction that opened it."""
+    esc = fence.lock(session, timer.subject_id, wait=False)
     incident = session.get(Incident, timer.subject_id)
-    if incident is None or incident.status != Status.TRIGGERED or fence.lock(session, incident.id) is not None:
+    if incident is None or incident.status != Status.TRIGGERED or esc is not None:
         return
     start(session, incident=incident, now=now, base_url=base_url, secret=secret)
 
@@ -143,7 +144,7 @@ def _page_step(session: Session, *, incident: Incident, esc: Escalation, policy:
 
 def on_timer(session: Session, timer: Timer, now: datetime, *, base_url: str, secret: str) -> None:
     """Nobody acknowledged in time: page the next step, unless the timer went stale."""
-    esc = fence.lock(session, timer.subject_id)
+    esc = fence.lock(session, timer.subject_id, wait=False)
     if esc is None or not esc.active or esc.fence != timer.fence:
         return
     incident = session.get(Incident, esc.incident_id)

@@ -118,5 +118,6 @@ def _failed_for_good(session: Session, row: Notification, incident: Incident | N
                      summary=f"Page by {row.channel} to {row.address} failed after {row.attempts} "
                              f"attempt(s): {row.last_error}; escalating to the next step",
                      data={"notification": row.id})
-    if row.fence is not None:
-        paging.escalate_now(session, incident_id=incident.id, expected_fence=row.fence, now=now)
+    if row.fence is not None and row.step is not None and row.loop is not None:
+        paging.escalate_now(session, incident_id=incident.id, expected_fence=row.fence, step=row.step,
+                            loop=row.loop, now=now)

@@ -160,8 +160,13 @@ def on_timer(session: Session, timer: Timer, now: datetime, *, base_url: str, se
     _page_step(session, incident=incident, esc=esc, policy=policy, now=now, base_url=base_url, secret=secret)
 
 
-def escalate_now(session: Session, *, incident_id: int, expected_fence: int, now: datetime) -> None:
-    """A page failed for good: do not wait out the step, move to the next one now."""
+def escalate_now(session: Session, *, incident_id: int, expected_fence: int, step: int, loop: int,
+                 now: datetime) -> None:
+    """A page of (step, loop) failed for good: do not wait out that step, move to the next one now.
+
+    Only while that step is still the current one. The fence moves only on ack or resolve, so it cannot
+    tell a page of step N failing after step N+1 fired; moving on then would page step N+2 early.
+    """
     esc = fence.lock(session, incident_id)
-    if esc is not None and esc.active and esc.fence == expected_fence:
+    if esc is not None and esc.active and (esc.fence, esc.step, esc.loop) == (expected_fence, step, loop):
         timers.arm(session, kind=TIMER, subject_id=incident_id, fence=expected_fence, due_at=now, now=now)

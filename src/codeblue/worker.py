@@ -11,7 +11,8 @@ from codeblue.db import Database
 from codeblue.engine.loop import Engine, TimerModule
 from codeblue.notify import config as notify_config
 from codeblue.notify.sender import Sender
-from codeblue.oncall import fence, paging
+from codeblue.oncall import fence, notices, paging
+from codeblue.oncall import jobs as oncall_jobs
 from codeblue.settings import Settings
 
 
@@ -21,6 +22,7 @@ def timer_handlers(settings: Settings) -> dict:
         **alert_jobs.TIMER_HANDLERS,
         fence.START: partial(paging.on_start, **links),
         fence.ESCALATE: partial(paging.on_timer, **links),
+        notices.TIMER: partial(oncall_jobs.on_notify, base_url=settings.public_url),
     }
 
 

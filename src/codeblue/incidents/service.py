@@ -18,7 +18,7 @@ from codeblue.incidents import ids, lifecycle
 from codeblue.incidents.lifecycle import Status
 from codeblue.incidents.models import Incident, IncidentRole, TimelineEntry
 from codeblue.incidents.schemas import IncidentCreate, IncidentPatch
-from codeblue.oncall import fence
+from codeblue.oncall import fence, notices
 from codeblue.policy import rules
 from codeblue.policy import service as policy
 from codeblue.policy.schema import Pack
@@ -141,6 +141,8 @@ def create(
                summary="Flagged PHI suspected", data={"flag": "phi_suspected", "value": True})
     # Paging starts from the engine, armed here so it commits with the incident or not at all.
     timers.arm(session, kind=fence.START, subject_id=incident.id, due_at=now, now=now)
+    notices.arm(session, pack=pack, incident_id=incident.id, incident_type=itype,
+                phi_suspected=incident.phi_suspected, now=now)
     return incident
 
 
@@ -230,6 +232,8 @@ def change_type(session: Session, *, incident: Incident, type_id: str, actor: Ac
     record(session, incident, kind="type_changed", actor=actor, now=now,
            summary=f"Type {before} → {type_id} ({itype.name})" + (f": {reason}" if reason else ""),
            data={"from": before, "to": type_id})
+    notices.arm(session, pack=pack, incident_id=incident.id, incident_type=type_id,
+                phi_suspected=incident.phi_suspected, now=now)
     return incident
 
 
@@ -269,6 +273,9 @@ def set_flag(session: Session, *, incident: Incident, flag: str, value: bool, ac
     record(session, incident, kind="flag_changed", actor=actor, now=now,
            summary=(f"Flagged {label}" if value else f"Cleared {label}") + (f": {reason}" if reason else ""),
            data={"flag": flag, "value": value, "reason": reason})
+    if flag == "phi_suspected" and value:
+        notices.arm(session, pack=pack_of(incident), incident_id=incident.id, incident_type=incident.type,
+                    phi_suspected=True, now=now)
     return incident
 
 

@@ -7,7 +7,6 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from codeblue.auth.actor import SYSTEM
@@ -61,8 +60,7 @@ def record(session: Session, claim: Claim, outcome: Outcome, *, now: datetime, m
     incident = None
     if claim.incident_id is not None:
         # The incident row first, as the ack path locks it: the two take turns instead of deadlocking.
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(select(Incident.id).where(Incident.id == claim.incident_id).with_for_update())
+        fence.lock_incident(session, claim.incident_id)
         incident = session.get(Incident, claim.incident_id)
     row = session.get(Notification, claim.id)
     if row is None:

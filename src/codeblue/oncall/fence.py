@@ -24,13 +24,20 @@ def lock(session: Session, incident_id: int, *, wait: bool = True) -> Escalation
     timers.Busy instead of queueing behind an ack while it holds its own timer row, which the ack
     deletes: that wait would be the other half of a deadlock.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        held = session.scalar(select(Incident.id).where(Incident.id == incident_id)
-                              .with_for_update(skip_locked=not wait))
-        if held is None and not wait and session.scalar(select(Incident.id).where(Incident.id == incident_id)):
-            raise timers.Busy(f"incident {incident_id} is locked")
-        return session.scalar(select(Escalation).where(Escalation.incident_id == incident_id).with_for_update())
-    return session.scalar(select(Escalation).where(Escalation.incident_id == incident_id))
+    query = select(Escalation).where(Escalation.incident_id == incident_id)
+    if lock_incident(session, incident_id, wait=wait):
+        query = query.with_for_update()
+    return session.scalar(query)
+
+
+def lock_incident(session: Session, incident_id: int, *, wait: bool = True) -> bool:
+    """Lock the incident row (PostgreSQL; SQLite has one writer anyway); wait=False raises timers.Busy."""
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    held = session.scalar(select(Incident.id).where(Incident.id == incident_id).with_for_update(skip_locked=not wait))
+    if held is None and not wait and session.scalar(select(Incident.id).where(Incident.id == incident_id)):
+        raise timers.Busy(f"incident {incident_id} is locked")
+    return True
 
 
 def stop(session: Session, *, incident_id: int, now: datetime, reason: str) -> None:

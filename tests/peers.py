@@ -36,12 +36,21 @@ class Receiver:
         return [r for r in self.requests if r.headers.get("x-test-status") == "200"]
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256  # hundreds of pages may arrive at once
+
+
 @contextmanager
-def http_receiver(respond: Callable[[Received], tuple[int, bytes]] | None = None) -> Iterator[Receiver]:
+def http_receiver(respond: Callable[[Received], tuple[int, bytes]] | None = None, *,
+                  latency: float = 0.0) -> Iterator[Receiver]:
+    """latency: seconds a request takes to get here, slept before it counts as arrived."""
     receiver: Receiver
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            if latency:
+                time.sleep(latency)
             length = int(self.headers.get("content-length") or 0)
             got = Received(self.path, {k.lower(): v for k, v in self.headers.items()}, self.rfile.read(length))
             with receiver.lock:
@@ -62,7 +71,7 @@ def http_receiver(respond: Callable[[Received], tuple[int, bytes]] | None = None
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = _Server(("127.0.0.1", 0), Handler)
     receiver = Receiver(url=f"http://127.0.0.1:{server.server_address[1]}")
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

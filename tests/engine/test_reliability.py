@@ -35,7 +35,7 @@ from tests.server import ServerProcess, WorkerProcess, fresh_postgres
 ADMIN = "admin@codeblue.local"
 ENV = {"CODEBLUE_ENV": "test", "CODEBLUE_NOTIFY_THROTTLE_PER_MINUTE": "0",
        "CODEBLUE_NOTIFY_SEND_TIMEOUT_SECONDS": "1", "CODEBLUE_NOTIFY_RETRY_BASE_SECONDS": "0.2"}
-SENDER_BATCH = 100  # notify.sender.Sender's default: the most one sender has on the wire at once
+SENDER_BATCH = 50  # notify.sender.Sender's default: the most one sender has on the wire at once
 
 
 def chain(*delays: int | None) -> list[dict]:

@@ -49,7 +49,8 @@ class TimerModule:
 
     name = "timers"
 
-    def __init__(self, handlers: dict[str, Handler], *, batch: int = 50) -> None:
+    # Small batches: a timer falling due while a batch is being worked waits for the whole batch.
+    def __init__(self, handlers: dict[str, Handler], *, batch: int = 10) -> None:
         self.handlers = handlers
         self.batch = batch
 

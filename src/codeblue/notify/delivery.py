@@ -7,6 +7,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from codeblue.auth.actor import SYSTEM
@@ -52,6 +53,22 @@ def backoff(attempt: int, *, base: float, cap: float = 300.0, rng: random.Random
     """Exponential backoff with ±20 % jitter, so retries from many workers do not arrive in step."""
     jitter = (rng or random).uniform(0.8, 1.2)
     return timedelta(seconds=min(cap, base * 2 ** (attempt - 1)) * jitter)
+
+
+def prepare(session: Session, claimed: list[Claim]) -> None:
+    """Lock and load at once what recording these outcomes touches: their incidents, then their rows.
+
+    Incidents are locked in id order, the order every batch uses, so record transactions of several
+    senders cannot deadlock; the ack path locks one incident, so it only ever waits its turn.
+    """
+    incident_ids = sorted({c.incident_id for c in claimed if c.incident_id is not None})
+    if incident_ids:
+        query = select(Incident).where(Incident.id.in_(incident_ids)).order_by(Incident.id)
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(select(Incident.id).where(Incident.id.in_(incident_ids)).order_by(Incident.id)
+                            .with_for_update())
+        session.scalars(query).all()
+    session.scalars(select(Notification).where(Notification.id.in_([c.id for c in claimed]))).all()
 
 
 def record(session: Session, claim: Claim, outcome: Outcome, *, now: datetime, max_attempts: int,

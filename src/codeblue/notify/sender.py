@@ -26,6 +26,7 @@ from sqlalchemy import select
 from codeblue.clock import Clock
 from codeblue.db import Database
 from codeblue.notify import claims, delivery, gate
+from codeblue.notify.channels import _http
 from codeblue.notify.claims import Claim
 from codeblue.notify.delivery import Deferred, Failed, Outcome, Sent, Unwanted
 from codeblue.notify.message import DeliveryError
@@ -51,7 +52,7 @@ class Sender:
 
     def __init__(self, db: Database, clock: Clock, channels: Mapping[str, object], *, max_attempts: int = 5,
                  retry_base: float = 2.0, throttle_per_minute: int = 20, send_timeout: float = 10.0,
-                 batch: int = 100) -> None:
+                 batch: int = 50, concurrency: int = 16) -> None:
         self.db = db
         self.clock = clock
         self.channels = channels
@@ -60,6 +61,7 @@ class Sender:
         self.throttle = throttle_per_minute
         self.send_timeout = send_timeout
         self.batch = batch
+        self.concurrency = concurrency  # sends on the wire at once: a burst must not swamp a receiver
         self.host = socket.gethostname()
         self.owner = claims.owner_id(self.host, uuid.uuid4().hex[:8])
         # Long enough for the sends (bounded by send_timeout) and the records after them; short enough
@@ -91,15 +93,28 @@ class Sender:
                                 limit=self.batch, throttle_per_minute=self.throttle)
 
     def record(self, claimed: list[Claim], outcomes: dict[int, Outcome]) -> None:
-        """Step 3: one short transaction per message."""
-        for claim in claimed:
+        """Step 3: one short transaction for the batch; should it fail, one per message."""
+        ordered = sorted(claimed, key=lambda c: (c.incident_id or 0, c.id))
+        try:
+            with self.db.unit_of_work() as session:
+                delivery.prepare(session, ordered)
+                now = self.clock.now()
+                for claim in ordered:
+                    self._record(session, claim, outcomes[claim.id], now)
+            return
+        except Exception:
+            log.exception("could not record a batch of %s outcomes; recording them one by one", len(ordered))
+        for claim in ordered:
             try:
                 with self.db.unit_of_work() as session:
-                    delivery.record(session, claim, outcomes[claim.id], now=self.clock.now(),
-                                    max_attempts=self.max_attempts, retry_base=self.retry_base)
+                    self._record(session, claim, outcomes[claim.id], self.clock.now())
             except Exception:
                 # Unrecorded, the lease runs out and the message is claimed again: a duplicate, not a loss.
                 log.exception("could not record the outcome of notification %s", claim.id)
+
+    def _record(self, session, claim: Claim, outcome: Outcome, now: datetime) -> None:
+        delivery.record(session, claim, outcome, now=now, max_attempts=self.max_attempts,
+                        retry_base=self.retry_base)
 
     def deliver(self, claimed: list[Claim]) -> dict[int, Outcome]:
         """Step 2, with no transaction open: gate, last look at the fence, send."""
@@ -132,14 +147,21 @@ class Sender:
             return {incident_id: (fence, active) for incident_id, fence, active in rows}
 
     async def _send_groups(self, groups: dict[int | None, list[Claim]], held: gate.Held) -> dict[int, Outcome]:
+        slots = asyncio.Semaphore(self.concurrency)
+
+        async def send(claim: Claim) -> Outcome:
+            async with slots:
+                return await self._send(claim)
+
         async def group(incident_id: int | None, members: list[Claim]) -> list[tuple[int, Outcome]]:
             try:
-                return [(c.id, o) for c, o in zip(members, await asyncio.gather(*map(self._send, members)))]
+                return [(c.id, o) for c, o in zip(members, await asyncio.gather(*map(send, members)))]
             finally:
                 if incident_id is not None:
                     held.release(incident_id)  # this incident's pages are out: its ack need wait no longer
 
-        results = await asyncio.gather(*(group(i, members) for i, members in groups.items()))
+        async with _http.shared_client(self.send_timeout):
+            results = await asyncio.gather(*(group(i, members) for i, members in groups.items()))
         return dict(pair for pairs in results for pair in pairs)
 
     async def _send(self, claim: Claim) -> Outcome:

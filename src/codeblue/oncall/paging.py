@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -27,6 +28,7 @@ from codeblue.oncall.models import (
 )
 
 TIMER = fence.ESCALATE
+_REACH = "codeblue_reach"
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,19 @@ def _person(session: Session, user: User) -> list[Reach]:
 
 def resolve_targets(session: Session, targets: list[dict], now: datetime) -> tuple[list[Reach], list[str]]:
     """Every contact method a step reaches now, and the targets nobody could be found for."""
+    # The engine fires a batch of timers in one transaction at one `now`; many page the same step of
+    # the same policy, and working out a schedule is the dearest part of a page. So once per batch.
+    memo = session.info.get(_REACH)
+    root = session.get_transaction()
+    if memo is None or memo[0] is not root:
+        memo = session.info[_REACH] = (root, {})
+    key = (now, json.dumps(targets, sort_keys=True))
+    if key not in memo[1]:
+        memo[1][key] = _resolve(session, targets, now)
+    return memo[1][key]
+
+
+def _resolve(session: Session, targets: list[dict], now: datetime) -> tuple[list[Reach], list[str]]:
     reach: list[Reach] = []
     unreachable: list[str] = []
     for target in targets:

@@ -31,9 +31,19 @@ _lock = threading.Lock()
 def due(session: Session, kind: str, when: datetime) -> None:
     """Work of `kind` ("timers" or "outbox") is due at `when`; the engines hear of it on commit."""
     session.info.setdefault(_NOTED, []).append((kind, when))
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_notify(:channel, :payload)"),
-                        {"channel": CHANNEL, "payload": f"{kind}|{when.isoformat()}"})
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    # One NOTIFY per kind per transaction, for the earliest: every listener reads the rest itself.
+    noted = session.info.get(_NOTED)
+    if not noted or session.get_bind().dialect.name != "postgresql":
+        return
+    for kind in KINDS:
+        times = [when for k, when in noted if k == kind]
+        if times:
+            session.execute(text("SELECT pg_notify(:channel, :payload)"),
+                            {"channel": CHANNEL, "payload": f"{kind}|{min(times).isoformat()}"})
 
 
 def parse(payload: str) -> tuple[str, datetime] | None:

@@ -5,7 +5,7 @@ stall every other write on SQLite and hold row locks an acknowledgement needs on
 1. a short transaction leases due messages to this sender (claims.claim);
 2. with no transaction open, the page gate is taken for each incident (notify/gate.py), the fence is
    read once more, and the messages still wanted are sent, all at once;
-3. one short transaction per message records its outcome (delivery.record).
+3. one short transaction records the batch's outcomes (delivery.record).
 A sender that dies between 1 and 3 leaves leases that run out; the messages are then claimed again
 and sent with the same idempotency key: at least once, never lost.
 """
@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from codeblue.clock import Clock
 from codeblue.db import Database
@@ -112,7 +113,7 @@ class Sender:
                 # Unrecorded, the lease runs out and the message is claimed again: a duplicate, not a loss.
                 log.exception("could not record the outcome of notification %s", claim.id)
 
-    def _record(self, session, claim: Claim, outcome: Outcome, now: datetime) -> None:
+    def _record(self, session: Session, claim: Claim, outcome: Outcome, now: datetime) -> None:
         delivery.record(session, claim, outcome, now=now, max_attempts=self.max_attempts,
                         retry_base=self.retry_base)
 

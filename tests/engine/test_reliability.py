@@ -120,8 +120,8 @@ def database(kind: str, tmp_path):
 @pytest.mark.slow
 def test_sqlite__kill_9_with_50_escalations_pending__every_due_step_is_delivered_once_after_restart(tmp_path):
     delays = (3, 3, None)
-    # The receiver is slow to take a page (0.2 s on the way), so the kill finds pages on the wire.
-    with http_receiver(latency=0.2) as receiver:
+    # The receiver is slow to take a page (50 ms on the way), so the kill finds pages on the wire.
+    with http_receiver(latency=0.05) as receiver:
         server = ServerProcess(f"sqlite:///{tmp_path}/kill.db", **ENV)
         api = Api(server, server.init())
         server.start()
@@ -148,16 +148,17 @@ def test_sqlite__kill_9_with_50_escalations_pending__every_due_step_is_delivered
     assert sum(repeats.values()) <= SENDER_BATCH
     # Lateness: a step is due when the step before fired (its message's created_at) plus that step's
     # wait; the first step when the incident was detected. A step due before the kill counts from the
-    # kill: what the restart may add is its own time. After it the engine works through everything
-    # that fell due meanwhile: half a second covers that work, plus the receiver's 0.2 s.
+    # kill: what the restart may add is its own time. After it the engine works off everything that
+    # fell due meanwhile (up to 100 pages, 16 on the wire at a time, 50 ms each to arrive): a second
+    # covers that on a busy CI machine. Waiting out the dead server's leases would take 7 s.
     first = by_step(receiver)
-    worst = 0.0
+    late = []
     for ref, notes in rows.items():
         fired = {n["step"]: datetime.fromisoformat(n["created_at"]).timestamp() for n in notes}
         for step in fired:
             due = detected[ref].timestamp() if step == 0 else fired[step - 1] + delays[step - 1]
-            worst = max(worst, first[ref, step] - max(due, killed))
-    assert worst <= restart + 0.2 + 0.5, (worst, restart)
+            late.append((first[ref, step] - max(due, killed), ref, step, due < killed))
+    assert max(late)[0] <= restart + 1.0, (max(late), restart)
 
 
 @pytest.mark.slow
@@ -228,8 +229,9 @@ def test_an_ack_racing_the_escalation_timer__never_a_page_after_the_ack_committe
         server.start()
         try:
             api.page_admin_through(f"{receiver.url}/page", chain(int(wait), None))
-            # Acks from 0.5 s before the step-2 timer is due to 0.8 s after: across the whole race.
-            offsets = [-0.5 + 1.3 * i / (count - 1) for i in range(count)]
+            # Acks from 0.5 s before the step-2 timer is due to 2 s after: across the whole race, even
+            # on a busy machine where the timer fires late.
+            offsets = [-0.5 + 2.5 * i / (count - 1) for i in range(count)]
 
             def race(i: int) -> tuple[str, float, int]:
                 opened = time.time()

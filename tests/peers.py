@@ -41,18 +41,29 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 256  # hundreds of pages may arrive at once
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256  # hundreds of pages may arrive at once
+
+
 @contextmanager
-def http_receiver(respond: Callable[[Received], tuple[int, bytes]] | None = None, *,
-                  latency: float = 0.0) -> Iterator[Receiver]:
-    """latency: seconds a request takes to get here, slept before it counts as arrived."""
+def http_receiver(respond: Callable[[Received], tuple[int, bytes]] | None = None, *, latency: float = 0.0,
+                  on_the_way: Callable[[Received], None] | None = None) -> Iterator[Receiver]:
+    """latency: seconds a request takes to get here, waited before it counts as arrived.
+
+    on_the_way(request) is called as a request sets off on those seconds: it is on the wire.
+    """
     receiver: Receiver
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-            if latency:
-                time.sleep(latency)
             length = int(self.headers.get("content-length") or 0)
             got = Received(self.path, {k.lower(): v for k, v in self.headers.items()}, self.rfile.read(length))
+            if on_the_way is not None:
+                on_the_way(got)
+            if latency:
+                time.sleep(latency)
+                got.at = time.time()
             with receiver.lock:
                 status = receiver.plan.pop(0) if receiver.plan else 200
                 got.headers["x-test-status"] = str(status)

@@ -149,8 +149,9 @@ def test_sqlite__kill_9_with_50_escalations_pending__every_due_step_is_delivered
     # Lateness: a step is due when the step before fired (its message's created_at) plus that step's
     # wait; the first step when the incident was detected. A step due before the kill counts from the
     # kill: what the restart may add is its own time. After it the engine works off everything that
-    # fell due meanwhile (up to 100 pages, 16 on the wire at a time, 50 ms each to arrive): a second
-    # covers that on a busy CI machine. Waiting out the dead server's leases would take 7 s.
+    # fell due meanwhile (up to 100 pages, 16 on the wire at a time, 50 ms each to arrive), which takes
+    # a machine no longer than the restart took it, plus half a second; on an idle machine that is
+    # about 3.5 s in all. Waiting out the dead server's leases instead would take 7 s after the kill.
     first = by_step(receiver)
     late = []
     for ref, notes in rows.items():
@@ -158,7 +159,7 @@ def test_sqlite__kill_9_with_50_escalations_pending__every_due_step_is_delivered
         for step in fired:
             due = detected[ref].timestamp() if step == 0 else fired[step - 1] + delays[step - 1]
             late.append((first[ref, step] - max(due, killed), ref, step, due < killed))
-    assert max(late)[0] <= restart + 1.0, (max(late), restart)
+    assert max(late)[0] <= 2 * restart + 0.5, (max(late), restart)
 
 
 @pytest.mark.slow

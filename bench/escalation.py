@@ -94,7 +94,7 @@ def alert_to_page(server: Server, receiver: Receiver, key: str, count: int) -> l
                             "custom_details": {"availability": "down"}}}
         req = urllib.request.Request(server.base + "/v2/enqueue", data=json.dumps(body).encode(),
                                      headers={"Content-Type": "application/json"})
-        urllib.request.urlopen(req, timeout=10)
+        urllib.request.urlopen(req, timeout=60)
         receiver.wait_for(before + 1)
         arrived, page = receiver.pages[before]
         latencies.append((arrived - sent) * 1000)

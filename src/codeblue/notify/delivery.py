@@ -72,12 +72,16 @@ def prepare(session: Session, claimed: list[Claim]) -> None:
 
 
 def record(session: Session, claim: Claim, outcome: Outcome, *, now: datetime, max_attempts: int,
-           retry_base: float) -> None:
-    """Store the outcome; a failed page is retried, cancelled if its incident was answered, or escalated."""
+           retry_base: float, prepared: bool = False) -> None:
+    """Store the outcome; a failed page is retried, cancelled if its incident was answered, or escalated.
+
+    prepared: prepare() has locked and loaded this claim's rows already.
+    """
     incident = None
     if claim.incident_id is not None:
-        # The incident row first, as the ack path locks it: the two take turns instead of deadlocking.
-        fence.lock_incident(session, claim.incident_id)
+        if not prepared:
+            # The incident row first, as the ack path locks it: the two take turns instead of deadlocking.
+            fence.lock_incident(session, claim.incident_id)
         incident = session.get(Incident, claim.incident_id)
     row = session.get(Notification, claim.id)
     if row is None:

@@ -101,7 +101,7 @@ class Sender:
                 delivery.prepare(session, ordered)
                 now = self.clock.now()
                 for claim in ordered:
-                    self._record(session, claim, outcomes[claim.id], now)
+                    self._record(session, claim, outcomes[claim.id], now, prepared=True)
             return
         except Exception:
             log.exception("could not record a batch of %s outcomes; recording them one by one", len(ordered))
@@ -113,9 +113,10 @@ class Sender:
                 # Unrecorded, the lease runs out and the message is claimed again: a duplicate, not a loss.
                 log.exception("could not record the outcome of notification %s", claim.id)
 
-    def _record(self, session: Session, claim: Claim, outcome: Outcome, now: datetime) -> None:
+    def _record(self, session: Session, claim: Claim, outcome: Outcome, now: datetime, *,
+                prepared: bool = False) -> None:
         delivery.record(session, claim, outcome, now=now, max_attempts=self.max_attempts,
-                        retry_base=self.retry_base)
+                        retry_base=self.retry_base, prepared=prepared)
 
     def deliver(self, claimed: list[Claim]) -> dict[int, Outcome]:
         """Step 2, with no transaction open: gate, last look at the fence, send."""

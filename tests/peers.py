@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+    at: float = field(default_factory=time.time)  # wall-clock arrival, to compare with other processes' times
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -34,14 +36,34 @@ class Receiver:
         return [r for r in self.requests if r.headers.get("x-test-status") == "200"]
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256  # hundreds of pages may arrive at once
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256  # hundreds of pages may arrive at once
+
+
 @contextmanager
-def http_receiver(respond: Callable[[Received], tuple[int, bytes]] | None = None) -> Iterator[Receiver]:
+def http_receiver(respond: Callable[[Received], tuple[int, bytes]] | None = None, *, latency: float = 0.0,
+                  on_the_way: Callable[[Received], None] | None = None) -> Iterator[Receiver]:
+    """latency: seconds a request takes to get here, waited before it counts as arrived.
+
+    on_the_way(request) is called as a request sets off on those seconds: it is on the wire.
+    """
     receiver: Receiver
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802 - http.server's naming
             length = int(self.headers.get("content-length") or 0)
             got = Received(self.path, {k.lower(): v for k, v in self.headers.items()}, self.rfile.read(length))
+            if on_the_way is not None:
+                on_the_way(got)
+            if latency:
+                time.sleep(latency)
+                got.at = time.time()
             with receiver.lock:
                 status = receiver.plan.pop(0) if receiver.plan else 200
                 got.headers["x-test-status"] = str(status)
@@ -60,7 +82,7 @@ def http_receiver(respond: Callable[[Received], tuple[int, bytes]] | None = None
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = _Server(("127.0.0.1", 0), Handler)
     receiver = Receiver(url=f"http://127.0.0.1:{server.server_address[1]}")
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -1,4 +1,4 @@
-"""A real `codeblue serve` process for tests that need one: start, wait until ready, kill."""
+"""Real `codeblue serve` and `codeblue worker` processes for tests that need them: start, wait until ready, kill."""
 
 from __future__ import annotations
 
@@ -11,7 +11,12 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import pytest
 
 BIN = Path(sys.executable).parent / "codeblue"
 
@@ -69,3 +74,60 @@ class ServerProcess:
                 return resp.status, json.loads(resp.read() or b"{}")
         except urllib.error.HTTPError as err:
             return err.code, json.loads(err.read() or b"{}")
+
+
+class WorkerProcess:
+    """`codeblue worker`: ready once it says so on stdout."""
+
+    def __init__(self, database_url: str, **env: str) -> None:
+        self.env = {**os.environ, "CODEBLUE_DATABASE_URL": database_url, "CODEBLUE_LOG_LEVEL": "warning", **env}
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> WorkerProcess:
+        self.proc = subprocess.Popen([str(BIN), "worker"], env=self.env, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True)
+        return self
+
+    def wait_ready(self, timeout: float = 60) -> str:
+        assert self.proc is not None and self.proc.stdout is not None
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            line = self.proc.stdout.readline()
+            if "worker running" in line:
+                return line.strip()
+            if not line and self.proc.poll() is not None:
+                raise RuntimeError(f"worker exited {self.proc.returncode}: {self.proc.stderr.read()}")
+        raise RuntimeError("worker did not start")
+
+    def kill9(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 20) -> int:
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else 0
+        self.proc.send_signal(sig)
+        return self.proc.wait(timeout=timeout)
+
+
+PG_ADMIN = os.environ.get("CODEBLUE_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@contextmanager
+def fresh_postgres() -> Iterator[str]:
+    """An empty PostgreSQL database of its own (processes share it), dropped afterwards; skips without one."""
+    try:
+        import psycopg
+
+        admin = PG_ADMIN.replace("postgresql+psycopg://", "postgresql://")
+        conn = psycopg.connect(admin, autocommit=True, connect_timeout=2)
+    except Exception:
+        pytest.skip("PostgreSQL is not reachable (set CODEBLUE_TEST_DATABASE_URL)")
+    name = f"codeblue_proc_{uuid.uuid4().hex[:8]}"
+    with conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield PG_ADMIN.rpartition("/")[0] + "/" + name
+        finally:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -82,5 +82,38 @@ def serve(
     uvicorn.run("codeblue.app:create_app", factory=True, workers=workers, **common)
 
 
+@app.command()
+def worker() -> None:
+    """Run only the engine (timers, paging, the outbox) until SIGTERM or SIGINT; any number may run."""
+    import signal
+    import threading
+
+    from codeblue import migrate
+    from codeblue.clock import SystemClock
+    from codeblue.db import Database
+    from codeblue.policy import service as policy
+    from codeblue.worker import build_engine
+
+    config = cli_base.settings()
+    try:
+        policy.install(config.packs_dir)
+        db = Database(config.database_url, pool_size=config.db_pool_size)
+        if config.auto_migrate:
+            migrate.upgrade(db)
+        engine = build_engine(db, SystemClock(), config)
+    except Exception as exc:  # a broken pack, setting or database is said once, plainly
+        cli_base.fail(str(exc))
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    with db.checkpoints():
+        engine.start()
+        cli_base.console.print(f"Code Blue worker running on {db.dialect}", highlight=False)
+        while not stop.wait(1.0):
+            pass
+        engine.stop()  # finishes the step in hand; anything not recorded is claimed again by a lease
+    db.dispose()
+
+
 def main() -> None:
     app()

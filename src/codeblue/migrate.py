@@ -8,10 +8,12 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 
 from codeblue.db import Database
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+_LOCK = 0x43420000  # pg_advisory_xact_lock key: "CB" and 0, migrations
 
 
 def alembic_config(url: str) -> Config:
@@ -25,6 +27,10 @@ def upgrade(db: Database) -> None:
     """Bring the schema to the newest revision."""
     config = alembic_config(db.url)
     with db.engine.begin() as conn:
+        if db.dialect == "postgresql":
+            # Workers and servers starting together take turns; the later ones find the schema current.
+            # (On SQLite the write transaction's lock already serialises them.)
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK})
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
 

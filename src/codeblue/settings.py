@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "development-only-secret-change-me"
@@ -32,14 +32,54 @@ class Settings(BaseSettings):
     notify_max_attempts: int = Field(5, ge=1, le=50)
     notify_retry_base_seconds: float = Field(2.0, gt=0)
     notify_throttle_per_minute: int = Field(20, ge=0, description="messages per contact method per minute; 0 = off")
-    twilio_auth_token: str = ""
     engine_selfcheck_seconds: float = Field(60.0, gt=0, description="how often open incidents' timers are checked")
+    # Capped so an acknowledgement racing a page in flight waits at most this long (see notify/gate.py).
+    notify_send_timeout_seconds: float = Field(10.0, gt=0, le=30)
     ingest_max_batch: int = Field(256, ge=1, le=10_000)
+
+    # Channels. Each is configured by its settings; one left without them is simply not built.
+    # Webhook, Slack incoming webhook and PagerDuty need nothing but the contact method's address.
+    smtp_host: str = ""
+    smtp_port: int = Field(587, ge=1, le=65535)
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_security: Literal["none", "starttls", "tls"] = "starttls"
+    smtp_from: str = "codeblue@localhost"
+    smtp_validate_certs: bool = True
+    slack_bot_token: SecretStr = SecretStr("")
+    slack_api_url: str = "https://slack.com/api/"
+    twilio_account_sid: str = ""
+    twilio_auth_token: SecretStr = SecretStr("")  # also verifies Twilio's inbound SMS webhook
+    twilio_from_number: str = ""
+    twilio_api_url: str = "https://api.twilio.com"
+    pagerduty_events_url: str = "https://events.pagerduty.com/v2/enqueue"
+    webhook_signing_secret: SecretStr = SecretStr("")
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
-        if self.env == "production" and (self.secret_key == DEV_SECRET or len(self.secret_key) < 32):
+        if self.env != "production":
+            return self
+        if self.secret_key == DEV_SECRET or len(self.secret_key) < 32:
             raise ValueError("CODEBLUE_SECRET_KEY must be set to at least 32 random characters in production")
+        if self.smtp_username and self.smtp_security == "none":
+            raise ValueError("CODEBLUE_SMTP_SECURITY=none would send the SMTP password in clear; use starttls or tls")
+        for name in ("slack_api_url", "twilio_api_url", "pagerduty_events_url"):
+            if not getattr(self, name).startswith("https://"):
+                raise ValueError(f"CODEBLUE_{name.upper()} must be an https:// URL in production")
+        return self
+
+    @model_validator(mode="after")
+    def _complete_channels(self) -> Settings:
+        # Half a channel's settings is a typo, not a choice: say so at start-up rather than drop pages later.
+        if bool(self.smtp_username) != bool(self.smtp_password.get_secret_value()):
+            raise ValueError("CODEBLUE_SMTP_USERNAME and CODEBLUE_SMTP_PASSWORD go together")
+        if self.smtp_username and not self.smtp_host:
+            raise ValueError("CODEBLUE_SMTP_USERNAME is set but CODEBLUE_SMTP_HOST is not")
+        if self.twilio_account_sid or self.twilio_from_number:
+            missing = [f"CODEBLUE_TWILIO_{n.upper()}" for n in ("account_sid", "auth_token", "from_number")
+                       if not _value(getattr(self, f"twilio_{n}"))]
+            if missing:
+                raise ValueError(f"Twilio is half configured: {', '.join(missing)} missing")
         return self
 
     @property
@@ -50,3 +90,7 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def _value(value: str | SecretStr) -> str:
+    return value.get_secret_value() if isinstance(value, SecretStr) else value

@@ -11,8 +11,10 @@ from codeblue.compliance import jobs as compliance_jobs
 from codeblue.db import Database
 from codeblue.engine.loop import Engine, TimerModule
 from codeblue.engine.selfcheck import SelfCheck
-from codeblue.notify.sender import OutboxModule
-from codeblue.oncall import fence, paging
+from codeblue.notify import config as notify_config
+from codeblue.notify.sender import Sender
+from codeblue.oncall import fence, notices, paging
+from codeblue.oncall import jobs as oncall_jobs
 from codeblue.reviews import jobs as review_jobs
 from codeblue.settings import Settings
 
@@ -25,11 +27,17 @@ def timer_handlers(settings: Settings) -> dict:
            for kind, handler in {**review_jobs.TIMER_HANDLERS, **compliance_jobs.TIMER_HANDLERS}.items()},
         fence.START: partial(paging.on_start, **links),
         fence.ESCALATE: partial(paging.on_timer, **links),
+        notices.TIMER: partial(oncall_jobs.on_notify, base_url=settings.public_url),
     }
 
 
 def build_engine(db: Database, clock: Clock, settings: Settings, channels: Mapping[str, object] | None = None) -> Engine:
-    outbox = OutboxModule(channels or {}, max_attempts=settings.notify_max_attempts,
-                          retry_base=settings.notify_retry_base_seconds,
-                          throttle_per_minute=settings.notify_throttle_per_minute)
-    return Engine(db, clock, [TimerModule(timer_handlers(settings)), outbox, SelfCheck(settings.engine_selfcheck_seconds)])
+    """The engine with its modules; channels come from settings unless a test passes its own."""
+    if channels is None:
+        channels = notify_config.channels(settings)
+    sender = Sender(db, clock, channels, max_attempts=settings.notify_max_attempts,
+                    retry_base=settings.notify_retry_base_seconds,
+                    throttle_per_minute=settings.notify_throttle_per_minute,
+                    send_timeout=settings.notify_send_timeout_seconds)
+    modules = [TimerModule(timer_handlers(settings)), SelfCheck(settings.engine_selfcheck_seconds)]
+    return Engine(db, clock, modules, sender=sender)

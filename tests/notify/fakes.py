@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import email
+import email.policy
 import ipaddress
 import json
 import socket
@@ -18,6 +20,8 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
 import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import Envelope
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -162,3 +166,38 @@ def server_tls_context(directory: Path) -> ssl.SSLContext:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
     return context
+
+
+class Collector:
+    """An SMTP handler that keeps every envelope; rcpt_reply/data_delay script refusals and stalls."""
+
+    def __init__(self) -> None:
+        self.envelopes: list[Envelope] = []
+        self.rcpt_reply: str | None = None
+        self.data_delay = 0.0
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Envelope, address: str,  # noqa: N802
+                          rcpt_options: list[str]) -> str:
+        if self.rcpt_reply:
+            return self.rcpt_reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Envelope) -> str:  # noqa: N802
+        await asyncio.sleep(self.data_delay)
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+    def parsed(self, i: int = 0) -> email.message.EmailMessage:
+        return email.message_from_bytes(self.envelopes[i].content, policy=email.policy.default)
+
+
+@contextmanager
+def smtp_server(**kwargs: Any) -> Iterator[tuple[Collector, int]]:
+    handler, port = Collector(), free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port, **kwargs)
+    controller.start()
+    try:
+        yield handler, port
+    finally:
+        controller.stop()

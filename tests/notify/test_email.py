@@ -2,63 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
-import email
-import email.policy
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from codeblue.notify.channels.email import EmailChannel, EmailConfig
-from tests.notify.fakes import fail, free_port, message, run, server_tls_context
+from tests.notify.fakes import fail, free_port, message, run, server_tls_context, smtp_server
 
 NOW = 1_773_151_200.0
-
-
-class Collector:
-    """An SMTP handler that keeps every envelope; rcpt_reply/data_delay script refusals and stalls."""
-
-    def __init__(self) -> None:
-        self.envelopes: list[Envelope] = []
-        self.rcpt_reply: str | None = None
-        self.data_delay = 0.0
-
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Envelope, address: str,  # noqa: N802
-                          rcpt_options: list[str]) -> str:
-        if self.rcpt_reply:
-            return self.rcpt_reply
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Envelope) -> str:  # noqa: N802
-        await asyncio.sleep(self.data_delay)
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-    def parsed(self, i: int = 0) -> email.message.EmailMessage:
-        return email.message_from_bytes(self.envelopes[i].content, policy=email.policy.default)
 
 
 def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
     ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (b"pager", b"hunter2")
     return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd sends the 535 itself
-
-
-@contextmanager
-def smtp_server(**kwargs: Any) -> Iterator[tuple[Collector, int]]:
-    handler, port = Collector(), free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port, **kwargs)
-    controller.start()
-    try:
-        yield handler, port
-    finally:
-        controller.stop()
 
 
 def channel(port: int, timeout: float = 10.0, **kw: Any) -> EmailChannel:

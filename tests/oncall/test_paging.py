@@ -168,3 +168,62 @@ def test_no_policy__is_said_on_the_timeline(db, clock, engine):
     ref = open_incident(db, clock)
     drain(engine)
     assert timeline(db, ref)[-1] == ("paging", "No escalation policy for this service: nobody was paged")
+
+
+def test_a_timer_whose_incident_is_locked__steps_aside_instead_of_waiting(db, clock, team, engine, receiver):
+    # An ack locks the incident, then deletes its timers; a timer handler that waited for the incident
+    # while holding its timer row would be the other half of a deadlock.
+    if db.dialect != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite has one writer")
+    import threading
+
+    from codeblue.incidents.models import Incident
+
+    ref = open_incident(db, clock)
+    drain(engine)
+    clock.advance(timedelta(minutes=5))
+    holder = db.session()
+    try:
+        holder.execute(select(Incident.id).where(Incident.ref == ref).with_for_update())
+        passing = threading.Thread(target=engine.run_modules)
+        passing.start()
+        passing.join(5)
+        assert not passing.is_alive()
+        assert paths(receiver) == ["/primary"] and engine.failures == {}
+    finally:
+        holder.rollback()
+        holder.close()
+    clock.advance(timedelta(seconds=1))
+    drain(engine)
+    assert paths(receiver) == ["/primary", "/secondary"]
+
+
+def test_a_page_failing_for_good_after_the_next_step_fired__does_not_skip_a_step(db, clock, settings):
+    with http_receiver(lambda got: (500, b"down") if got.path == "/first" else (200, b"{}")) as rx:
+        factories.seed(db, clock.now())
+        with db.unit_of_work() as s:
+            for name in ("second", "third"):
+                factories.user(s, "responder", clock.now(), email=f"{name}@example.org")
+            for email, path in (("admin@codeblue.local", "first"), ("second@example.org", "second"),
+                                ("third@example.org", "third")):
+                oncall.add_contact_method(s, user_email=email, type_="webhook", address=f"{rx.url}/{path}",
+                                          now=clock.now())
+            oncall.create_policy(s, slug="three", name="three steps", now=clock.now(), steps=[
+                {"delay_seconds": 10, "targets": [{"type": "user", "ref": "admin@codeblue.local"}]},
+                {"delay_seconds": 300, "targets": [{"type": "user", "ref": "second@example.org"}]},
+                {"delay_seconds": None, "targets": [{"type": "user", "ref": "third@example.org"}]},
+            ])
+            oncall.bind_service(s, service_slug=factories.CRM, policy_slug="three")
+        engine = build_engine(db, clock, settings, {"webhook": WebhookChannel()})
+        ref = open_incident(db, clock)
+        # Step 1's page retries with backoff (2, 4, 8, 16 s) and fails for good at about 30 s;
+        # step 2 fired at 10 s and waits 300 s for an answer.
+        for _ in range(12):
+            drain(engine)
+            clock.advance(timedelta(seconds=5))
+        seen = [r.path for r in rx.requests]
+        assert seen.count("/first") == 5 and seen.count("/second") == 1 and "/third" not in seen
+        assert [k for k, _ in timeline(db, ref)].count("page_failed") == 1
+        clock.advance(timedelta(seconds=250))  # 310 s: step 2's own wait is over
+        drain(engine)
+        assert [r.path for r in rx.requests].count("/third") == 1

@@ -363,7 +363,8 @@ def test_crm_channels_and_detection_sources(packs):
                "legal_counsel": "external", "pr_team": "external", "primary_oncall": "oncall",
                "secondary_oncall": "oncall", "engineering_manager": "person", "cto": "person"}),
         (CRM, {"primary_oncall": "oncall", "secondary_oncall": "oncall", "engineering_manager": "person",
-               "cto": "person", "security_team": "team", "legal_team": "team"}),
+               "cto": "person", "security_team": "team", "legal_team": "team",
+               "compliance_officer": "person"}),
     ],
 )
 def test_contacts__every_seed_contact_exists(packs, pack, contacts):

@@ -1,4 +1,4 @@
-"""The worker loop: small modules, each run in its own transaction, isolated and timed."""
+"""The worker loop: small modules, each run in its own transaction, isolated and timed; and the sender."""
 
 from __future__ import annotations
 
@@ -13,12 +13,13 @@ from sqlalchemy.orm import Session
 
 from codeblue.clock import Clock
 from codeblue.db import Database
-from codeblue.engine import timers
+from codeblue.engine import timers, wake
 from codeblue.engine.models import Timer
 
 log = logging.getLogger("codeblue.engine")
 
 Handler = Callable[[Session, Timer, datetime], None]
+BUSY_RETRY = timedelta(milliseconds=50)
 
 
 class Module(Protocol):
@@ -31,12 +32,25 @@ class Module(Protocol):
         """When this module next has work, if it knows."""
 
 
+class Sender(Protocol):
+    """Does its own short transactions around network I/O (notify.sender.Sender)."""
+
+    name: str
+
+    def run_once(self) -> int: ...
+
+    def next_due(self) -> datetime | None: ...
+
+    def release_orphans(self) -> int: ...
+
+
 class TimerModule:
     """Fires due timers through the handler registered for their kind."""
 
     name = "timers"
 
-    def __init__(self, handlers: dict[str, Handler], *, batch: int = 50) -> None:
+    # Small batches: a timer falling due while a batch is being worked waits for the whole batch.
+    def __init__(self, handlers: dict[str, Handler], *, batch: int = 10) -> None:
         self.handlers = handlers
         self.batch = batch
 
@@ -51,6 +65,8 @@ class TimerModule:
                     else:
                         handler(session, timer, now)
                     timers.done(session, timer)
+            except timers.Busy:
+                timer.due_at = now + BUSY_RETRY  # an ack holds the incident; by then it has committed
             except Exception:
                 # Isolated: this timer backs off and retries; its neighbours in the batch go on.
                 log.exception("timer %s/%s failed (attempt %s)", timer.kind, timer.subject_id, timer.attempts + 1)
@@ -64,24 +80,36 @@ class TimerModule:
 
 
 class Engine:
-    """Runs every module in turn; sleeps until the earliest due time, a poke, or the idle poll."""
+    """The modules in one thread, the sender in another, each asleep until its next due time.
 
-    def __init__(self, db: Database, clock: Clock, modules: list[Module], *, idle_poll: float | None = None) -> None:
+    Apart, so a slow channel never holds up a timer. Wake-ups come from commits in this process and,
+    on PostgreSQL, from NOTIFY (engine/wake.py); the idle poll only backs those up.
+    """
+
+    def __init__(self, db: Database, clock: Clock, modules: list[Module], *, sender: Sender | None = None,
+                 idle_poll: float | None = None) -> None:
         self.db = db
         self.clock = clock
         self.modules = modules
-        self.idle_poll = idle_poll if idle_poll is not None else (1.0 if db.dialect == "postgresql" else 0.1)
+        self.sender = sender
+        # On SQLite another process (a `codeblue worker`, a CLI command) cannot tell this one it armed
+        # something, so the database is looked at a few times a second; PostgreSQL's NOTIFY does that.
+        self.idle_poll = idle_poll if idle_poll is not None else (2.0 if db.dialect == "postgresql" else 0.25)
         self.timings: dict[str, float] = {}
         self.failures: dict[str, int] = {}
-        self._wake = threading.Event()
+        self.alarms = {kind: wake.Alarm(clock) for kind in wake.KINDS}
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
     def poke(self) -> None:
-        """Something was armed in this process: look again now rather than at the next poll."""
-        self._wake.set()
+        """Look again now rather than at the next due time."""
+        for alarm in self.alarms.values():
+            alarm.at(self.clock.now())
 
-    def run_once(self) -> int:
+    def _heard(self, kind: str, when: datetime) -> None:
+        self.alarms[kind].at(when)
+
+    def run_modules(self) -> int:
         total = 0
         for module in self.modules:
             started = time.perf_counter()
@@ -94,27 +122,54 @@ class Engine:
             self.timings[module.name] = time.perf_counter() - started
         return total
 
-    def _sleep_for(self) -> float:
-        due: list[datetime] = []
+    def run_sender(self) -> int:
+        if self.sender is None:
+            return 0
+        started = time.perf_counter()
         try:
-            with self.db.unit_of_work(readonly=True) as session:
-                due = [d for m in self.modules if (d := m.next_due(session)) is not None]
+            return self.sender.run_once()
         except Exception:
-            log.exception("engine could not read the next due time")
-        if not due:
-            return self.idle_poll
-        return max(0.0, min(self.idle_poll, (min(due) - self.clock.now()).total_seconds()))
+            self.failures[self.sender.name] = self.failures.get(self.sender.name, 0) + 1
+            log.exception("engine sender failed")
+            return 0
+        finally:
+            self.timings[self.sender.name] = time.perf_counter() - started
 
-    def run_forever(self) -> None:
+    def run_once(self) -> int:
+        """One pass of everything, in this thread: what tests drive on their own clock."""
+        return self.run_modules() + self.run_sender()
+
+    def _modules_due(self) -> datetime | None:
+        with self.db.unit_of_work(readonly=True) as session:
+            due = [d for m in self.modules if (d := m.next_due(session)) is not None]
+        return min(due, default=None)
+
+    def _loop(self, work: Callable[[], int], next_due: Callable[[], datetime | None], alarm: wake.Alarm) -> None:
         while not self._stop.is_set():
-            if self.run_once():
+            if work():
                 continue
-            self._wake.wait(self._sleep_for())
-            self._wake.clear()
+            try:
+                known = next_due()
+            except Exception:
+                log.exception("engine could not read the next due time")
+                known = None
+            alarm.sleep(known, self.idle_poll)
 
     def start(self) -> None:
         self._stop.clear()
-        self._threads = [threading.Thread(target=self.run_forever, name="codeblue-engine", daemon=True)]
+        for alarm in self.alarms.values():
+            alarm.reset()
+        wake.subscribe(self._heard)
+        self._threads = [threading.Thread(target=self._loop, name="codeblue-engine", daemon=True,
+                                          args=(self.run_modules, self._modules_due, self.alarms["timers"]))]
+        if self.sender is not None:
+            try:
+                self.sender.release_orphans()
+            except Exception:
+                log.exception("could not free the leases of dead processes")
+            self._threads.append(threading.Thread(target=self._loop, name="codeblue-sender", daemon=True,
+                                                  args=(self.run_sender, self.sender.next_due,
+                                                        self.alarms["outbox"])))
         if self.db.dialect == "postgresql":
             self._threads.append(threading.Thread(target=self._listen, name="codeblue-listen", daemon=True))
         for thread in self._threads:
@@ -122,23 +177,28 @@ class Engine:
 
     def stop(self) -> None:
         self._stop.set()
-        self._wake.set()
+        wake.unsubscribe(self._heard)
+        for alarm in self.alarms.values():
+            alarm.stop()
         for thread in self._threads:
-            thread.join(timeout=10)
+            thread.join(timeout=30)
         self._threads = []
 
     def _listen(self) -> None:
-        """PostgreSQL LISTEN: another instance armed a timer; wake now."""
+        """PostgreSQL LISTEN: another instance armed a timer or queued a message; wake for its due time."""
         import psycopg
 
         url = self.db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         while not self._stop.is_set():
             try:
                 with psycopg.connect(url, autocommit=True) as conn:
-                    conn.execute(f"LISTEN {timers.NOTIFY_CHANNEL}")
+                    conn.execute(f"LISTEN {wake.CHANNEL}")
+                    # Anything armed while this connection was down is found by the next pass.
+                    self.poke()
                     while not self._stop.is_set():
-                        for _ in conn.notifies(timeout=1.0, stop_after=1):
-                            self._wake.set()
+                        for note in conn.notifies(timeout=1.0):
+                            if (heard := wake.parse(note.payload)) is not None:
+                                self._heard(*heard)
             except Exception:
                 log.exception("LISTEN connection lost; retrying")
                 self._stop.wait(1.0)

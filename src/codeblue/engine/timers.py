@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from codeblue.engine import wake
 from codeblue.engine.models import Timer
 
-NOTIFY_CHANNEL = "codeblue_timers"
+
+class Busy(Exception):
+    """The timer's subject is held by another transaction (an acknowledgement, say): fire it again shortly."""
 
 
 def arm(session: Session, *, kind: str, subject_id: int, due_at: datetime, now: datetime, fence: int = 0,
@@ -27,9 +30,7 @@ def arm(session: Session, *, kind: str, subject_id: int, due_at: datetime, now: 
         set_={k: stmt.excluded[k] for k in ("due_at", "fence", "attempts", "payload", "armed_at")},
     )
     session.execute(stmt)
-    if dialect == "postgresql":
-        # Delivered at commit: every worker listening wakes at once instead of at its next poll.
-        session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+    wake.due(session, "timers", due_at)
 
 
 def cancel(session: Session, *, kind: str, subject_id: int) -> None:

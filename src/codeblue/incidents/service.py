@@ -21,7 +21,7 @@ from codeblue.incidents import ids, lifecycle
 from codeblue.incidents.lifecycle import Status
 from codeblue.incidents.models import Incident, IncidentRole, TimelineEntry
 from codeblue.incidents.schemas import IncidentCreate, IncidentPatch
-from codeblue.oncall import fence
+from codeblue.oncall import fence, notices
 from codeblue.policy import rules
 from codeblue.policy import service as policy
 from codeblue.policy.schema import Pack
@@ -148,6 +148,8 @@ def create(
                            if verdict.phi_suspected else f"PHI suspected when opened by {actor.label}")
     # Paging starts from the engine, armed here so it commits with the incident or not at all.
     timers.arm(session, kind=fence.START, subject_id=incident.id, due_at=now, now=now)
+    notices.arm(session, pack=pack, incident_id=incident.id, incident_type=itype,
+                phi_suspected=incident.phi_suspected, now=now)
     return incident
 
 
@@ -260,6 +262,8 @@ def change_type(session: Session, *, incident: Incident, type_id: str, actor: Ac
     record(session, incident, kind="type_changed", actor=actor, now=now,
            summary=f"Type {before} → {type_id} ({itype.name}): {reason}",
            data={"from": before, "to": type_id, "reason": reason, "manual": True})
+    notices.arm(session, pack=pack, incident_id=incident.id, incident_type=type_id,
+                phi_suspected=incident.phi_suspected, now=now)
     return incident
 
 
@@ -302,6 +306,8 @@ def set_flag(session: Session, *, incident: Incident, flag: str, value: bool, ac
     if flag == "phi_suspected" and value:
         breaches.open_case(session, incident=incident, actor=actor, now=now,
                            reason=f"flagged PHI suspected by {actor.label}" + (f": {reason}" if reason else ""))
+        notices.arm(session, pack=pack_of(incident), incident_id=incident.id, incident_type=incident.type,
+                    phi_suspected=True, now=now)
     return incident
 
 

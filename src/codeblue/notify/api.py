@@ -63,12 +63,13 @@ def _twiml(text: str) -> Response:
 @router.post("/api/v1/hooks/twilio/sms", include_in_schema=False)
 async def twilio_sms(request: Request, settings: AppSettings) -> Response:
     """A reply to an SMS page. The Twilio signature proves the sender; 'ACK <code>' acknowledges."""
-    if not settings.twilio_auth_token:
+    auth_token = settings.twilio_auth_token.get_secret_value()
+    if not auth_token:
         # Unsigned, anyone who guesses a six-digit code and a responder's number could stop the paging.
         raise Forbidden("inbound SMS is off: set CODEBLUE_TWILIO_AUTH_TOKEN so Twilio's signature can be checked")
     params = [(k, v) for k, v in (await request.form()).multi_items() if isinstance(v, str)]
     url = f"{settings.public_url}{request.url.path}" + (f"?{request.url.query}" if request.url.query else "")
-    if not twilio_inbound.valid(settings.twilio_auth_token, url, params, request.headers.get("x-twilio-signature", "")):
+    if not twilio_inbound.valid(auth_token, url, params, request.headers.get("x-twilio-signature", "")):
         raise Forbidden("the X-Twilio-Signature header does not match this request")
     form = dict(params)
     db, now = request.app.state.db, request.app.state.clock.now()

@@ -16,6 +16,9 @@ class Notification(Base):
 
     fence, when set, ties the message to an incident's escalation: once the incident is acknowledged
     or resolved the fence moves on and the message is cancelled instead of sent.
+
+    lease_owner/lease_until: a sender has claimed the message and is delivering it with no transaction
+    open; until the lease runs out nobody else takes it, after that (a crashed sender) anyone may.
     """
 
     __tablename__ = "notifications"
@@ -27,7 +30,7 @@ class Notification(Base):
                                                     index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     contact_method_id: Mapped[int | None] = mapped_column(ForeignKey("contact_methods.id"), default=None)
-    purpose: Mapped[str] = mapped_column(String(32))  # page | update | notice | channel
+    purpose: Mapped[str] = mapped_column(String(32))  # page | notify | update | notice | channel
     channel: Mapped[str] = mapped_column(String(20))
     address: Mapped[str] = mapped_column(String(500))
     subject: Mapped[str] = mapped_column(String(500))
@@ -45,3 +48,5 @@ class Notification(Base):
     provider_id: Mapped[str | None] = mapped_column(String(200), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    lease_owner: Mapped[str | None] = mapped_column(String(120), default=None)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

@@ -6,9 +6,10 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from codeblue.engine import wake
 from codeblue.notify.models import Notification
 
 
@@ -43,15 +44,21 @@ def enqueue(
     )
     session.add(row)
     session.flush()
+    wake.due(session, "outbox", row.next_attempt_at)
     return row
 
 
-def cancel_pages(session: Session, *, incident_id: int, reason: str) -> int:
-    """Pages not yet sent for this incident will not be: it was acknowledged or resolved."""
+def cancel_pages(session: Session, *, incident_id: int, reason: str, now: datetime) -> int:
+    """Pages not yet sent for this incident will not be: it was acknowledged or resolved.
+
+    A page a sender holds a lease on is left to it: it is on the wire (and arrives before this
+    commits, see notify/gate.py) or about to look at the fence, see it moved, and cancel it itself.
+    """
     result = session.execute(
         update(Notification)
         .where(Notification.incident_id == incident_id, Notification.purpose == "page",
-               Notification.status == "pending")
+               Notification.status == "pending",
+               or_(Notification.lease_until.is_(None), Notification.lease_until < now))
         .values(status="cancelled", last_error=reason)
     )
     return result.rowcount or 0

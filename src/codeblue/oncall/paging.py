@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -27,6 +28,7 @@ from codeblue.oncall.models import (
 )
 
 TIMER = fence.ESCALATE
+_REACH = "codeblue_reach"
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,19 @@ def _person(session: Session, user: User) -> list[Reach]:
 
 def resolve_targets(session: Session, targets: list[dict], now: datetime) -> tuple[list[Reach], list[str]]:
     """Every contact method a step reaches now, and the targets nobody could be found for."""
+    # The engine fires a batch of timers in one transaction at one `now`; many page the same step of
+    # the same policy, and working out a schedule is the dearest part of a page. So once per batch.
+    memo = session.info.get(_REACH)
+    root = session.get_transaction()
+    if memo is None or memo[0] is not root:
+        memo = session.info[_REACH] = (root, {})
+    key = (now, json.dumps(targets, sort_keys=True))
+    if key not in memo[1]:
+        memo[1][key] = _resolve(session, targets, now)
+    return memo[1][key]
+
+
+def _resolve(session: Session, targets: list[dict], now: datetime) -> tuple[list[Reach], list[str]]:
     reach: list[Reach] = []
     unreachable: list[str] = []
     for target in targets:
@@ -87,8 +102,9 @@ def resolve_targets(session: Session, targets: list[dict], now: datetime) -> tup
 
 def on_start(session: Session, timer: Timer, now: datetime, *, base_url: str, secret: str) -> None:
     """The incident's first page, armed (due at once) in the transaction that opened it."""
+    esc = fence.lock(session, timer.subject_id, wait=False)
     incident = session.get(Incident, timer.subject_id)
-    if incident is None or incident.status != Status.TRIGGERED or fence.lock(session, incident.id) is not None:
+    if incident is None or incident.status != Status.TRIGGERED or esc is not None:
         return
     start(session, incident=incident, now=now, base_url=base_url, secret=secret)
 
@@ -132,7 +148,7 @@ def _page_step(session: Session, *, incident: Incident, esc: Escalation, policy:
 
 def on_timer(session: Session, timer: Timer, now: datetime, *, base_url: str, secret: str) -> None:
     """Nobody acknowledged in time: page the next step, unless the timer went stale."""
-    esc = fence.lock(session, timer.subject_id)
+    esc = fence.lock(session, timer.subject_id, wait=False)
     if esc is None or not esc.active or esc.fence != timer.fence:
         return
     incident = session.get(Incident, esc.incident_id)
@@ -148,8 +164,13 @@ def on_timer(session: Session, timer: Timer, now: datetime, *, base_url: str, se
     _page_step(session, incident=incident, esc=esc, policy=policy, now=now, base_url=base_url, secret=secret)
 
 
-def escalate_now(session: Session, *, incident_id: int, expected_fence: int, now: datetime) -> None:
-    """A page failed for good: do not wait out the step, move to the next one now."""
+def escalate_now(session: Session, *, incident_id: int, expected_fence: int, step: int, loop: int,
+                 now: datetime) -> None:
+    """A page of (step, loop) failed for good: do not wait out that step, move to the next one now.
+
+    Only while that step is still the current one. The fence moves only on ack or resolve, so it cannot
+    tell a page of step N failing after step N+1 fired; moving on then would page step N+2 early.
+    """
     esc = fence.lock(session, incident_id)
-    if esc is not None and esc.active and esc.fence == expected_fence:
+    if esc is not None and esc.active and (esc.fence, esc.step, esc.loop) == (expected_fence, step, loop):
         timers.arm(session, kind=TIMER, subject_id=incident_id, fence=expected_fence, due_at=now, now=now)

@@ -60,6 +60,9 @@ def check_pack(pack: Pack) -> list[Problem]:
         for j, who in enumerate(itype.notify):
             if who not in contact_ids:
                 problems.append(Problem(("incident_types", i, "notify", j), f"incident type '{itype.id}' notifies unknown contact '{who}'"))
+    for j, who in enumerate(pack.compliance.notify_on_phi):
+        if who not in contact_ids:
+            problems.append(Problem(("compliance", "notify_on_phi", j), f"notify_on_phi names unknown contact '{who}'"))
     for i, sev in enumerate(pack.severities):
         for j, who in enumerate(sev.stakeholders):
             if who not in contact_ids:

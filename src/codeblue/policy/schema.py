@@ -237,6 +237,7 @@ class Compliance(Strict):
     hipaa: bool = True
     breach_assessment: list[str] = []
     regulatory_reporting: list[str] = []
+    notify_on_phi: list[str] = []  # contacts told when an incident is flagged PHI suspected
 
 
 class Pack(Strict):

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
+import functools
 import ssl
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -13,14 +17,44 @@ from codeblue.notify.message import DeliveryError
 DEFAULT_TIMEOUT = 10.0
 
 
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    # Building httpx's default context (loading the CA bundle) costs ~20 ms of CPU; once per process,
+    # not once per page. A context is safe to share between clients and threads.
+    return httpx.create_ssl_context()
+
+
+_shared: contextvars.ContextVar[httpx.AsyncClient | None] = contextvars.ContextVar("codeblue_http", default=None)
+
+
+def _client(timeout: float) -> httpx.AsyncClient:
+    return httpx.AsyncClient(timeout=timeout, follow_redirects=False, verify=_tls())
+
+
+@contextlib.asynccontextmanager
+async def shared_client(timeout: float = DEFAULT_TIMEOUT) -> AsyncIterator[None]:
+    """Sends inside share one client, so a batch of pages to one host reuses its connections.
+
+    Only within the batch: the sender runs each batch in an event loop of its own, and a pooled
+    connection cannot move to another loop.
+    """
+    async with _client(timeout) as client:
+        token = _shared.set(client)
+        try:
+            yield
+        finally:
+            _shared.reset(token)
+
+
 async def post(channel: str, url: str, *, timeout: float, **kwargs: Any) -> httpx.Response:
     """POST and return the response whatever its status; transport failures raise DeliveryError."""
     try:
         # httpx's timeout applies to each phase (connect, each read); the outer bound caps the whole exchange.
         async with asyncio.timeout(timeout):
-            # A client per send: the sender runs each send in its own event loop, so pooled connections
-            # from an earlier loop could not be reused anyway.
-            async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
+            shared = _shared.get()
+            if shared is not None:
+                return await shared.post(url, timeout=timeout, **kwargs)
+            async with _client(timeout) as client:
                 return await client.post(url, **kwargs)
     except (TimeoutError, httpx.TimeoutException):
         raise DeliveryError(f"{channel}: no answer within {timeout:g} s") from None

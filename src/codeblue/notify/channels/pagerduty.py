@@ -21,7 +21,12 @@ class PagerDutyConfig:
 
 
 def dedup_key(message: Message) -> str:
-    """One PagerDuty alert per incident: every step and round of the same incident updates it."""
+    """One PagerDuty alert per incident: every step and round of the same incident updates it.
+
+    The idempotency key's incident part is the dedup key, which is coarser than the key itself: a retry,
+    or a resend after a crashed sender's lease ran out, lands on the same PagerDuty alert, as do later
+    steps (PagerDuty escalates on its own once it has the alert).
+    """
     if "incident_id" in message.data:
         # Page keys are "page:<incident>:<step>:<loop>:<method>"; the first two parts name the incident.
         parts = message.idempotency_key.split(":")

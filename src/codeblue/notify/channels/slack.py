@@ -54,6 +54,9 @@ class SlackChannel:
         self.timeout = timeout
 
     def _post(self, message: Message) -> Any:
+        # chat.postMessage takes no idempotency key, so the one the outbox gives cannot travel: a sender
+        # that dies after Slack accepted and before the outcome was recorded posts the page again once its
+        # lease runs out (same text, same acknowledge link). At least once, not exactly once, on Slack.
         # The synchronous client: AsyncWebClient needs aiohttp, which is not a dependency. retry_handlers=[]
         # because the outbox owns retries (with backoff and escalation); a hidden retry would only add delay.
         client = WebClient(token=self.config.bot_token, base_url=self.config.base_url,

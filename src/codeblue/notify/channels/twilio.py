@@ -62,6 +62,9 @@ class _Twilio:
         raise NotImplementedError
 
     async def send(self, message: Message) -> SendResult:
+        # Twilio's Messages and Calls resources accept no idempotency key, so the outbox's cannot travel:
+        # a sender that dies between Twilio's 201 and recording it texts or calls again once its lease runs
+        # out. The repeat carries the same ACK code, so either message acknowledges.
         try:
             cfg = self.config
             url = f"{cfg.base_url.rstrip('/')}/2010-04-01/Accounts/{cfg.account_sid}/{self.resource}"

@@ -1,14 +1,14 @@
 """contact methods: a per-method throttle
 
 Revision ID: 0005_edges_throttle
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-23 10:00:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0005_edges_throttle'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

@@ -19,15 +19,18 @@ from codeblue.alerts.ingest import Ingest
 from codeblue.alerts.integrations import KeyCache
 from codeblue.alerts.ratelimit import RateLimiter
 from codeblue.alerts.writer import IngestWriter
+from codeblue.auth import pages as auth_pages
 from codeblue.catalog import api as catalog_api
 from codeblue.clock import Clock, SystemClock
 from codeblue.db import Database
 from codeblue.incidents import api as incidents_api
+from codeblue.incidents import pages as incident_pages
 from codeblue.middleware import BodyLimit
 from codeblue.notify import api as notify_api
 from codeblue.oncall import api as oncall_api
 from codeblue.policy import service as policy
 from codeblue.settings import Settings
+from codeblue.web.headers import SecurityHeaders
 
 log = logging.getLogger("codeblue")
 
@@ -59,6 +62,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         version=__version__,
         description="Incident response for teams that run healthcare systems.",
         lifespan=lifespan,
+        # The interactive docs load third-party scripts, which the Content-Security-Policy refuses;
+        # the OpenAPI document itself stays at /openapi.json.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.db = db
@@ -74,6 +81,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     )
     http_errors.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders, https=settings.https)  # outermost: refusals get the headers too
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
@@ -98,5 +106,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     app.include_router(notify_api.router)  # /api/v1/hooks/twilio/sms, likewise
     app.include_router(alerts_api.router)
     app.include_router(oncall_api.router)
+    app.include_router(auth_pages.public)
+    app.include_router(auth_pages.router)
+    app.include_router(incident_pages.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
     return app

@@ -14,9 +14,9 @@ from codeblue.oncall.models import (
     ScheduleOverride,
     ServicePolicy,
 )
-from codeblue.auth.models import ApiToken, User
+from codeblue.auth.models import ApiToken, SignInThrottle, User, WebSession
 from codeblue.catalog.models import Service
 from codeblue.incidents.models import DaySequence, Incident, IncidentRole, TimelineEntry
 
 __all__ = ["ContactMethod", "Escalation", "EscalationPolicy", "NamedContact", "Notification", "NotificationRule",
-           "Schedule", "ScheduleOverride", "ServicePolicy", "Alert", "Delivery", "Heartbeat", "Integration", "Timer", "ApiToken", "DaySequence", "Incident", "IncidentRole", "Service", "TimelineEntry", "User"]
+           "Schedule", "ScheduleOverride", "ServicePolicy", "Alert", "Delivery", "Heartbeat", "Integration", "Timer", "ApiToken", "DaySequence", "Incident", "IncidentRole", "Service", "SignInThrottle", "TimelineEntry", "User", "WebSession"]

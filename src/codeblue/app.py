@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from codeblue import __version__, http_errors, migrate, worker
 from codeblue.alerts import api as alerts_api
+from codeblue.alerts import pages as alert_pages
 from codeblue.alerts import sns_endpoint
 from codeblue.alerts.sns_verify import CertificateCache
 from codeblue.alerts.ingest import Ingest
@@ -25,9 +26,13 @@ from codeblue.clock import Clock, SystemClock
 from codeblue.db import Database
 from codeblue.incidents import api as incidents_api
 from codeblue.incidents import pages as incident_pages
+from codeblue.metrics import api as metrics_api
+from codeblue.metrics import pages as metrics_pages
+from codeblue.metrics import prometheus
 from codeblue.middleware import BodyLimit
 from codeblue.notify import api as notify_api
 from codeblue.oncall import api as oncall_api
+from codeblue.oncall import pages as oncall_pages
 from codeblue.policy import service as policy
 from codeblue.settings import Settings
 from codeblue.web.headers import SecurityHeaders
@@ -71,6 +76,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     app.state.db = db
     app.state.clock = clock
     app.state.engine = engine
+    app.state.metrics = prometheus.registry(db, clock, engine)
     app.state.sns_certificates = CertificateCache()
     app.state.sns_confirm = sns_endpoint.confirm_subscription
     app.state.ingest = Ingest(
@@ -109,5 +115,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     app.include_router(auth_pages.public)
     app.include_router(auth_pages.router)
     app.include_router(incident_pages.router)
+    app.include_router(alert_pages.router)
+    app.include_router(oncall_pages.router)
+    app.include_router(metrics_pages.router)
+    app.include_router(metrics_api.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
     return app

@@ -69,8 +69,10 @@ def serve(
         cli_base.fail(str(exc))
     cli_base.console.print(f"Code Blue listening on {config.public_url}"
                            + (f" with {workers} workers" if workers > 1 else ""), highlight=False)
+    # Live pages hold event streams open; a restart cuts them after a few seconds (browsers reconnect)
+    # instead of waiting for each to end.
     common = dict(host=config.host, port=config.port, log_level=config.log_level, proxy_headers=True,
-                  server_header=False)
+                  server_header=False, timeout_graceful_shutdown=5)
     if workers == 1:
         uvicorn.run(application, **common)
         return

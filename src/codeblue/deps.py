@@ -15,9 +15,10 @@ from codeblue.auth.actor import Actor
 from codeblue.auth.permissions import Perm, Role
 from codeblue.clock import Clock
 from codeblue.db import Database
-from codeblue.errors import CsrfRefused, SignInRequired, Unauthorized
+from codeblue.errors import BadInput, CsrfRefused, SignInRequired, Unauthorized
 from codeblue.incidents import service as incidents
 from codeblue.incidents.models import Incident
+from codeblue.middleware import NUL_MESSAGE
 from codeblue.settings import Settings
 from codeblue.web import csrf
 from codeblue.web.viewer import Viewer
@@ -126,6 +127,15 @@ def current_viewer(request: Request, now: Now, settings: AppSettings) -> Viewer:
 SignedIn = Annotated[Viewer, Depends(current_viewer)]
 
 
+async def clean_form(request: Request) -> None:
+    """Refuse a form with a NUL character in any field (PostgreSQL cannot store one; SQLite keeps it alike)."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    form = await request.form()
+    if any(isinstance(value, str) and "\x00" in value for _, value in form.multi_items()):
+        raise BadInput(NUL_MESSAGE)
+
+
 async def check_csrf(request: Request, viewer: SignedIn) -> None:
     """Every page router's guard: a form post must carry its session's CSRF token."""
     if request.method in ("GET", "HEAD", "OPTIONS"):
@@ -133,6 +143,7 @@ async def check_csrf(request: Request, viewer: SignedIn) -> None:
     form = await request.form()
     if not csrf.same(form.get(csrf.FIELD), viewer.csrf_token):
         raise CsrfRefused(CSRF_MESSAGE)
+    await clean_form(request)
 
 
 CSRF_MESSAGE = ("This form was not accepted: it did not carry the security token of a Code Blue page opened in "

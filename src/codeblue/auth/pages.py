@@ -6,14 +6,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from codeblue.auth import service as auth
 from codeblue.auth import sessions, signin
 from codeblue.auth.models import ApiToken, User
 from codeblue.auth.permissions import GRANTABLE, Role
-from codeblue.deps import AppSettings, DbId, DbSession, Now, PageAdmin, ReadSession, SignedIn, address_of
+from codeblue.deps import AppSettings, DbId, DbSession, Now, PageAdmin, ReadSession, SignedIn, address_of, clean_form
 from codeblue.errors import CsrfRefused
 from codeblue.web import csrf, render
 from codeblue.web.paths import local_path
@@ -69,7 +69,7 @@ def sign_in_form(request: Request, settings: AppSettings,
     return _sign_in_page(request, settings, next_=local_path(next))
 
 
-@public.post("/sign-in", response_class=HTMLResponse)
+@public.post("/sign-in", response_class=HTMLResponse, dependencies=[Depends(clean_form)])
 def sign_in(
     request: Request, session: DbSession, now: Now, settings: AppSettings,
     email: Annotated[str, Form(max_length=254)] = "",

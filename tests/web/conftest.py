@@ -9,11 +9,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from codeblue.auth import service as auth
 from codeblue.auth import sessions
 from codeblue.auth.permissions import Role
 from codeblue.db import Database
+from codeblue.oncall.models import Schedule
 from tests import factories
 
 PASSWORD = "correct horse battery staple"
@@ -81,3 +83,25 @@ def form_token(html: str) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert match, "the page has no CSRF field"
     return match.group(1)
+
+
+@pytest.fixture
+def world(db, clock, people, client):
+    """An incident, a user, a token and the seeded schedules, for the routes' path parameters."""
+    now = clock.now()
+    bearer = factories.tokens(db, now)
+    with db.unit_of_work() as s:
+        admin = auth.require_user(s, email="web-admin@example.org")
+        ref = factories.incident(s, now, actor=factories.actor_for(admin)).ref
+        spare, _ = auth.create_token(s, user=admin, now=now, name="revoked by the matrix")
+        schedule = s.scalar(select(Schedule.slug).order_by(Schedule.slug).limit(1))
+        values = {"ref": ref, "email": "web-responder@example.org", "type_": "generic", "key": "0" * 32,
+                  "token": "not-a-signed-token", "user_id": str(admin.id), "token_id": str(spare.id)}
+    return {"values": values, "schedule": schedule, "bearer": bearer}
+
+
+def url(path: str, world) -> str:
+    if path == "/static":
+        return "/static/codeblue.css"
+    values = dict(world["values"], slug=factories.CRM if path.startswith("/api/v1/services") else world["schedule"])
+    return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)

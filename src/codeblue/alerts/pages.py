@@ -109,6 +109,16 @@ def _options(text: str) -> dict:
         raise BadInput(f"options must be a JSON object: {exc}", details={"field": "options"}) from None
     if not isinstance(value, dict):
         raise BadInput("options must be a JSON object, like {\"summary\": \"$.title\"}", details={"field": "options"})
-    if "\x00" in json.dumps(value, ensure_ascii=False):
+    if _has_nul(value):
         raise BadInput(NUL_MESSAGE, details={"field": "options"})
     return value
+
+
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False

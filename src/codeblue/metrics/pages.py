@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import Query
 from fastapi.responses import HTMLResponse
@@ -74,7 +74,7 @@ def context(rows: list[metrics.Row], *, weeks_rows: list[metrics.Row], viewer: V
 
 @router.get("/response-metrics", response_class=HTMLResponse)
 def response_metrics(viewer: PageReader, session: ReadSession, now: Now,
-                     days: Annotated[Literal[7, 30, 90, 365], Query()] = 90) -> HTMLResponse:
+                     days: Annotated[int, Query(ge=1, le=3660)] = 90) -> HTMLResponse:
     rows = metrics.load(session, since=now - timedelta(days=max(days, WEEKS * 7)))
     recent = [r for r in rows if r.detected_at >= now - timedelta(days=days)]
     return render.page("response_metrics.html", context(recent, weeks_rows=rows, viewer=viewer, now=now, days=days))

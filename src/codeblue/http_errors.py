@@ -26,6 +26,10 @@ TITLES = {400: "Bad request", 401: "Sign in needed", 403: "Not allowed", 404: "N
           503: "Unavailable"}
 
 
+# Where a status's title would mislead: a refused form is not about the person's role.
+CODE_TITLES = {"csrf": "Form not accepted", "sign_in_required": "Sign in needed"}
+
+
 @dataclass
 class ErrorPage:
     status: int
@@ -66,7 +70,8 @@ def error_response(status: int, code: str, message: str, details: Any = None,
                    headers: dict[str, str] | None = None, request: Request | None = None) -> Response:
     """JSON under the API; a page for people using the web UI."""
     if _wants_page(request):
-        context = ErrorPage(status=status, title=TITLES.get(status, "Error"), message=message, back=_back(request))
+        title = CODE_TITLES.get(code) or TITLES.get(status, "Error")
+        context = ErrorPage(status=status, title=title, message=message, back=_back(request))
         response = render.page("error.html", context, status=status)
         response.headers.update(headers or {})
         return response

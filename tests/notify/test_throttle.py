@@ -52,7 +52,7 @@ def pages(db, path: str) -> list[tuple[str, object, object]]:
 def test_migration__the_column_is_there_on_both_databases(db):
     columns = {c["name"]: c for c in inspect(db.engine).get_columns("contact_methods")}
     assert columns["throttle_per_minute"]["nullable"] is True
-    assert migrate.current_revision(db) == REVISION == migrate.head_revision()
+    assert migrate.current_revision(db) == migrate.head_revision()  # REVISION or a later one built on it
 
 
 def test_migration__downgrades_and_upgrades_again(db):

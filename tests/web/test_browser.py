@@ -110,6 +110,20 @@ def test_browser__work_an_incident_while_another_window_watches_it_live(server, 
     watched = dashboard.locator(f'[data-incident="{ref}"]')
     entries = timeline.locator(".timeline")
 
+    later = watcher_context.new_page()  # this window's clock runs two hours ahead: the countdown turns overdue
+    watch_for_problems(later, problems)
+    later.clock.install()
+    later.goto(srv.url + "/")
+    expect(later.locator(f'[data-incident="{ref}"]')).not_to_have_class(re.compile("overdue"))
+    later.clock.fast_forward("02:00:00")
+    expect(later.locator(f'[data-incident="{ref}"]')).to_have_class(re.compile("overdue"))
+    expect(later.locator(f'[data-incident="{ref}"] .clock-overdue')).to_contain_text("OVERDUE by 1h")
+    shoot(later, "dashboard-overdue-desktop")
+    later.close()
+
+    responder.keyboard.press("Tab")  # the first stop in the focus order skips the navigation
+    expect(responder.locator(":focus")).to_have_text("Skip to content")
+
     responder.get_by_role("link", name=ref).click()
     expect(responder.locator("h1")).to_contain_text(ref)
     severity = responder.locator(".incident-header .sev").inner_text().strip()

@@ -142,7 +142,7 @@ def _last_updates(session: Session, ids: list[int]) -> dict[int, datetime]:
 
 def dashboard(session: Session, *, viewer: Viewer, now: datetime) -> Dashboard:
     """Open incidents by severity, worst first; within one, the oldest first."""
-    version = dashboard_version(session)
+    version = dashboard_version(session)  # read first: a change after it is sent again, never lost
     open_statuses = [s.value for s in lifecycle.OPEN]
     total = session.scalar(select(func.count()).select_from(Incident).where(Incident.status.in_(open_statuses))) or 0
     rows = list(session.scalars(select(Incident).where(Incident.status.in_(open_statuses))
@@ -170,6 +170,7 @@ def incident_version(session: Session, incident_id: int) -> str:
 
 
 def incident_page(session: Session, *, incident: Incident, viewer: Viewer, now: datetime) -> IncidentPage:
+    version = incident_version(session, incident.id)  # read first: a change after it is sent again, never lost
     pack = incidents.pack_of(incident)
     updates = _last_updates(session, [incident.id])
     the_card = card(incident, now=now, last_update_at=updates.get(incident.id))
@@ -192,5 +193,5 @@ def incident_page(session: Session, *, incident: Incident, viewer: Viewer, now: 
         actions=Actions(acknowledge=respond and incident.status == lifecycle.Status.TRIGGERED,
                         respond=respond, command=viewer.can(Perm.INCIDENT_COMMAND), resolve=respond and is_open),
         severities=[(s.id, s.name) for s in pack.severities], people=people, commander_email=commander,
-        version=incident_version(session, incident.id),
+        version=version,
     )

@@ -27,7 +27,7 @@ TITLES = {400: "Bad request", 401: "Sign in needed", 403: "Not allowed", 404: "N
 
 
 # Where a status's title would mislead: a refused form is not about the person's role.
-CODE_TITLES = {"csrf": "Form not accepted", "sign_in_required": "Sign in needed"}
+CODE_TITLES = {"csrf": "Form not accepted"}
 
 
 @dataclass

@@ -10,6 +10,8 @@ from tests import factories
 from tests.web.conftest import url
 from tests.web.test_role_matrix import MACHINE, MATRIX
 
+# The sign-in form has its own token (tested with sign-in); the acknowledge page of a paging link is
+# authorised by the link's signed, single-incident token, which a third-party page cannot know either.
 PAGE_POSTS = sorted(path for method, path in MATRIX if method == "POST" and not path.startswith(MACHINE)
                     and path not in ("/sign-in", "/ack/{token}"))
 PAGES = sorted(path for method, path in MATRIX if method == "GET" and not path.startswith(MACHINE)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from codeblue.auth import lockout, sessions
 from codeblue.auth import service as auth
-from codeblue.auth.models import SignInThrottle, WebSession
+from codeblue.auth.models import SignInThrottle
 from codeblue.auth.security_events import record_security_event
 
 MISMATCH = "That email and password do not match an active account."
@@ -30,9 +30,8 @@ class Attempt:
 
 @dataclass(frozen=True)
 class SignIn:
-    """A started session and its cookie secret, or what to tell the person and how long to wait."""
+    """The new session's cookie secret, or what to tell the person and how long to wait."""
 
-    web_session: WebSession | None = None
     secret: str | None = None
     problem: str | None = None
     retry_after: int = 0
@@ -66,11 +65,11 @@ def sign_in(session: Session, *, attempt: Attempt, now: datetime, lifetime: time
     if auth.password_needs_rehash(stored):
         user.password_hash = auth.hash_password(attempt.password)
     session.execute(delete(SignInThrottle).where(SignInThrottle.scope == "account", SignInThrottle.key == email))
-    row, secret = sessions.start(session, user=user, address=address, user_agent=attempt.user_agent, now=now,
-                                 lifetime=lifetime, idle=idle)
+    _, secret = sessions.start(session, user=user, address=address, user_agent=attempt.user_agent, now=now,
+                               lifetime=lifetime, idle=idle)
     record_security_event("sign_in", actor=user.email, subject=user.email, outcome="ok", at=now, address=address,
                           session=session)
-    return SignIn(web_session=row, secret=secret)
+    return SignIn(secret=secret)
 
 
 def sign_out(session: Session, *, secret: str, address: str, now: datetime) -> None:

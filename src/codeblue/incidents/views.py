@@ -48,10 +48,6 @@ class Card:
     def overdue(self) -> bool:
         return self.ack.overdue or self.update.overdue
 
-    @property
-    def is_open(self) -> bool:
-        return lifecycle.is_open(self.status)
-
 
 @dataclass(frozen=True)
 class SeverityGroup:

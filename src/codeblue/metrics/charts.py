@@ -8,7 +8,6 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Bar:
     label: str
-    value: float | None
     text: str  # the number as the page prints it beside the bar
     x: float
     y: float
@@ -37,7 +36,7 @@ def horizontal(title: str, items: list[tuple[str, float | None, str]], *, maximu
     bars = []
     for n, (label, value, text) in enumerate(items):
         width = PLOT * (value / top) if value and top else 0.0
-        bars.append(Bar(label=label, value=value, text=text, x=LABEL, y=n * ROW + 4, width=round(width, 1),
+        bars.append(Bar(label=label, text=text, x=LABEL, y=n * ROW + 4, width=round(width, 1),
                         height=ROW - 8))
     return Chart(title=title, bars=bars, width=LABEL + PLOT + 90, height=max(ROW, len(items) * ROW),
                  horizontal=True, label_width=LABEL)
@@ -51,6 +50,6 @@ def columns(title: str, items: list[tuple[str, float | None, str]], *, height: i
     bars = []
     for n, (label, value, text) in enumerate(items):
         h = plot * (value / top) if value and top else 0.0
-        bars.append(Bar(label=label, value=value, text=text, x=n * step + 6, y=round(20 + plot - h, 1),
+        bars.append(Bar(label=label, text=text, x=n * step + 6, y=round(20 + plot - h, 1),
                         width=step - 12, height=round(h, 1)))
     return Chart(title=title, bars=bars, width=max(step, len(items) * step), height=height, horizontal=False)

@@ -38,7 +38,7 @@ class MetricsPage:
     nav_current: str = "/response-metrics"
 
 
-def _minutes(seconds: float | None) -> str:
+def _duration(seconds: float | None) -> str:
     return duration(seconds) if seconds is not None else "no data"
 
 
@@ -54,15 +54,15 @@ def context(rows: list[metrics.Row], *, weeks_rows: list[metrics.Row], viewer: V
     weekly = metrics.per_week(weeks_rows, now=now, weeks=WEEKS)
     figures = [
         charts.horizontal("Mean time to acknowledge, by severity",
-                          [(s.key, s.mtta_seconds, _minutes(s.mtta_seconds)) for s in by_severity]),
+                          [(s.key, s.mtta_seconds, _duration(s.mtta_seconds)) for s in by_severity]),
         charts.horizontal("Mean time to resolve, by severity",
-                          [(s.key, s.mttr_seconds, _minutes(s.mttr_seconds)) for s in by_severity]),
+                          [(s.key, s.mttr_seconds, _duration(s.mttr_seconds)) for s in by_severity]),
         charts.horizontal("Acknowledged within the response target, by severity",
                           [(s.key, s.attainment, _pct(s.attainment)) for s in by_severity], maximum=100.0),
         charts.horizontal("Mean time to acknowledge, by service",
-                          [(s.key, s.mtta_seconds, _minutes(s.mtta_seconds)) for s in by_service]),
+                          [(s.key, s.mtta_seconds, _duration(s.mtta_seconds)) for s in by_service]),
         charts.horizontal("Mean time to resolve, by service",
-                          [(s.key, s.mttr_seconds, _minutes(s.mttr_seconds)) for s in by_service]),
+                          [(s.key, s.mttr_seconds, _duration(s.mttr_seconds)) for s in by_service]),
     ]
     weekly_items = [(start.strftime("%d %b"), float(count), str(count)) for start, count in weekly]
     return MetricsPage(viewer=viewer, now=now, days=days, periods=PERIODS, total=len(rows), by_severity=by_severity,

@@ -1,4 +1,4 @@
-"""How times, durations and numbers read on a page: UTC stated, durations in the largest two units."""
+"""How times and durations read on a page: UTC stated, durations in the largest two units."""
 
 from __future__ import annotations
 
@@ -29,8 +29,3 @@ def duration(value: timedelta | float | int | None) -> str:
         return f"{minutes}m {secs:02d}s"
     return f"{secs}s"
 
-
-def number(value: float | int | None, digits: int = 0) -> str:
-    if value is None:
-        return "—"
-    return f"{value:,.{digits}f}"

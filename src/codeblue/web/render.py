@@ -14,7 +14,6 @@ env = Environment(loader=PackageLoader("codeblue", "web/templates"), autoescape=
 env.filters["utc"] = formatting.utc
 env.filters["iso"] = formatting.iso
 env.filters["duration"] = formatting.duration
-env.filters["number"] = formatting.number
 
 
 def html(template: str, context: Any) -> str:

@@ -128,7 +128,7 @@ SignedIn = Annotated[Viewer, Depends(current_viewer)]
 
 
 async def clean_form(request: Request) -> None:
-    """Refuse a form with a NUL character in any field (PostgreSQL cannot store one; SQLite keeps it alike)."""
+    """Refuse a form with a NUL character in any field: PostgreSQL cannot store one, so neither database gets one."""
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
     form = await request.form()

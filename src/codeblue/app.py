@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from codeblue import __version__, http_errors, migrate, worker
 from codeblue.alerts import api as alerts_api
+from codeblue.alerts import pages as alert_pages
 from codeblue.alerts import sns_endpoint
 from codeblue.alerts.sns_verify import CertificateCache
 from codeblue.alerts.ingest import Ingest
@@ -20,17 +21,24 @@ from codeblue.alerts.integrations import KeyCache
 from codeblue.alerts.ratelimit import RateLimiter
 from codeblue.alerts.writer import IngestWriter
 from codeblue.audit import api as audit_api
+from codeblue.auth import pages as auth_pages
 from codeblue.catalog import api as catalog_api
 from codeblue.compliance import api as compliance_api
 from codeblue.clock import Clock, SystemClock
 from codeblue.db import Database
 from codeblue.incidents import api as incidents_api
+from codeblue.incidents import pages as incident_pages
+from codeblue.metrics import api as metrics_api
+from codeblue.metrics import pages as metrics_pages
+from codeblue.metrics import prometheus
 from codeblue.middleware import BodyLimit
 from codeblue.notify import api as notify_api
 from codeblue.oncall import api as oncall_api
+from codeblue.oncall import pages as oncall_pages
 from codeblue.policy import service as policy
 from codeblue.reviews import api as reviews_api
 from codeblue.settings import Settings
+from codeblue.web.headers import SecurityHeaders
 
 log = logging.getLogger("codeblue")
 
@@ -62,11 +70,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         version=__version__,
         description="Incident response for teams that run healthcare systems.",
         lifespan=lifespan,
+        # The interactive docs load third-party scripts, which the Content-Security-Policy refuses;
+        # the OpenAPI document itself stays at /openapi.json.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.db = db
     app.state.clock = clock
     app.state.engine = engine
+    app.state.metrics = prometheus.registry(db, clock, engine)
     app.state.sns_certificates = CertificateCache()
     app.state.sns_confirm = sns_endpoint.confirm_subscription
     app.state.ingest = Ingest(
@@ -77,6 +90,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     )
     http_errors.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders, https=settings.https)  # outermost: refusals get the headers too
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
@@ -104,5 +118,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     app.include_router(reviews_api.router)
     app.include_router(compliance_api.router)
     app.include_router(audit_api.router)
+    app.include_router(auth_pages.public)
+    app.include_router(auth_pages.router)
+    app.include_router(incident_pages.router)
+    app.include_router(alert_pages.router)
+    app.include_router(oncall_pages.router)
+    app.include_router(metrics_pages.router)
+    app.include_router(metrics_api.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
     return app

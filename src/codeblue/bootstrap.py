@@ -22,6 +22,7 @@ class InitResult:
     created_services: list[str]
     admin_email: str
     admin_token: str | None  # only when the admin was created now
+    admin_has_password: bool = False
 
 
 def demo_services() -> list[tuple[str, str, str, bool, str]]:
@@ -48,4 +49,5 @@ def initialise(session: Session, *, now: datetime) -> InitResult:
     for pack in policy.packs().values():
         ids = [s.id for s in (catalog.find(session, slug=svc.id) for svc in pack.services) if s is not None]
         oncall_setup.ensure(session, pack=pack, service_ids=ids, first_responder=admin, now=now)
-    return InitResult(created_services=created, admin_email=ADMIN_EMAIL, admin_token=token)
+    return InitResult(created_services=created, admin_email=admin.email, admin_token=token,
+                      admin_has_password=admin.password_hash is not None)

@@ -33,13 +33,19 @@ def init() -> None:
         result = bootstrap.initialise(session, now=cli_base.now())
     for slug in result.created_services:
         cli_base.console.print(f"created service {slug}")
+    set_password = f"codeblue user set-password {result.admin_email}"
     if result.admin_token:
-        cli_base.console.print(f"created admin {result.admin_email}; API token (shown once):")
+        # The token stays the last line: scripts take it from there.
+        typer.echo(f"created admin {result.admin_email} without a password; to sign in to the web UI set one with: "
+                   f"{set_password}")
+        typer.echo(f"admin API token for {result.admin_email} (shown once):")
         typer.echo(result.admin_token)
     else:
         cli_base.console.print(
             f"already initialised; for a new admin token run: codeblue token create --user {result.admin_email}"
         )
+        if not result.admin_has_password:
+            typer.echo(f"the admin has no web password yet; set one with: {set_password}")
 
 
 @app.command()
@@ -69,8 +75,10 @@ def serve(
         cli_base.fail(str(exc))
     cli_base.console.print(f"Code Blue listening on {config.public_url}"
                            + (f" with {workers} workers" if workers > 1 else ""), highlight=False)
+    # Live pages hold event streams open; a restart cuts them after a few seconds (browsers reconnect)
+    # instead of waiting for each to end.
     common = dict(host=config.host, port=config.port, log_level=config.log_level, proxy_headers=True,
-                  server_header=False)
+                  server_header=False, timeout_graceful_shutdown=5)
     if workers == 1:
         uvicorn.run(application, **common)
         return

@@ -1,4 +1,4 @@
-"""Named dependencies for routes: the database session, the clock, who is asking."""
+"""Named dependencies for routes: the database session, the clock, who is asking and what their role allows."""
 
 from __future__ import annotations
 
@@ -6,19 +6,23 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
 from codeblue.audit import service as audit
 from codeblue.auth import service as auth
+from codeblue.auth import sessions
 from codeblue.auth.actor import Actor
-from codeblue.auth.permissions import Perm
+from codeblue.auth.permissions import Perm, Role
 from codeblue.clock import Clock
 from codeblue.db import Database
-from codeblue.errors import Unauthorized
+from codeblue.errors import BadInput, CsrfRefused, SignInRequired, Unauthorized
 from codeblue.incidents import service as incidents
 from codeblue.incidents.models import Incident
+from codeblue.middleware import NUL_MESSAGE
 from codeblue.settings import Settings
+from codeblue.web import csrf
+from codeblue.web.viewer import Viewer
 
 
 def get_db(request: Request) -> Database:
@@ -56,6 +60,7 @@ DbSession = Annotated[Session, Depends(_write_session, scope="function")]
 AuditedSession = Annotated[Session, Depends(_audited_session, scope="function")]
 ReadSession = Annotated[Session, Depends(_read_session, scope="function")]
 Now = Annotated[datetime, Depends(get_now)]
+DbId = Annotated[int, Path(ge=1, le=2**31 - 1)]  # a row id from a path: out-of-range ids are a 422, not a 500
 AppSettings = Annotated[Settings, Depends(get_settings)]
 
 
@@ -122,3 +127,69 @@ def _incident_for_read(ref: str, session: ReadSession) -> Incident:
 
 CurrentIncident = Annotated[Incident, Depends(_incident_for_write)]
 ViewedIncident = Annotated[Incident, Depends(_incident_for_read)]
+
+
+def address_of(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def current_viewer(request: Request, now: Now, settings: AppSettings) -> Viewer:
+    """The signed-in person behind the session cookie, or SignInRequired (a browser is sent to sign in)."""
+    db = get_db(request)
+    with db.unit_of_work(readonly=True) as session:
+        row = sessions.find(session, secret=request.cookies.get(sessions.COOKIE, ""), now=now,
+                            idle=settings.session_idle)
+        if row is None:
+            raise SignInRequired("sign in to continue")
+        user = row.user
+        viewer = Viewer(actor=Actor(kind="user", name=user.email, user_id=user.id, role=Role(user.role)),
+                        display_name=user.name, csrf_token=row.csrf_token, session_id=row.id)
+        stale = sessions.needs_touch(row, now)
+    if stale:
+        with db.unit_of_work() as session:
+            sessions.touch(session, session_id=viewer.session_id, now=now)
+    request.state.actor = viewer.actor
+    return viewer
+
+
+SignedIn = Annotated[Viewer, Depends(current_viewer)]
+
+
+async def clean_form(request: Request) -> None:
+    """Refuse a form with a NUL character in any field: PostgreSQL cannot store one, so neither database gets one."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    form = await request.form()
+    if any(isinstance(value, str) and "\x00" in value for _, value in form.multi_items()):
+        raise BadInput(NUL_MESSAGE)
+
+
+async def check_csrf(request: Request, viewer: SignedIn) -> None:
+    """Every page router's guard: a form post must carry its session's CSRF token."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    form = await request.form()
+    if not csrf.same(form.get(csrf.FIELD), viewer.csrf_token):
+        raise CsrfRefused(CSRF_MESSAGE)
+    await clean_form(request)
+
+
+CSRF_MESSAGE = ("This form was not accepted: it did not carry the security token of a Code Blue page opened in "
+                "this signed-in session (it may be out of date, or sent from another site). Go back, reload the "
+                "page and try again.")
+
+
+def page_authorized(perm: Perm):
+    """The page counterpart of authorized(): the signed-in person's role must allow perm, as in the API."""
+
+    def check(viewer: SignedIn) -> Viewer:
+        viewer.actor.require(perm)
+        return viewer
+
+    return Depends(check)
+
+
+PageReader = Annotated[Viewer, page_authorized(Perm.INCIDENT_READ)]
+PageResponder = Annotated[Viewer, page_authorized(Perm.INCIDENT_RESPOND)]
+PageCommander = Annotated[Viewer, page_authorized(Perm.INCIDENT_COMMAND)]
+PageAdmin = Annotated[Viewer, page_authorized(Perm.ADMIN)]

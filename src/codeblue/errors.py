@@ -27,9 +27,19 @@ class Unauthorized(CodeBlueError):
     code = "unauthorized"
 
 
+class SignInRequired(Unauthorized):
+    """A page asked for without a live web session: a browser is sent to the sign-in page."""
+
+    code = "sign_in_required"
+
+
 class Forbidden(CodeBlueError):
     status_code = 403
     code = "forbidden"
+
+
+class CsrfRefused(Forbidden):
+    code = "csrf"
 
 
 class NotFound(CodeBlueError):

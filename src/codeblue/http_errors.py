@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from urllib.parse import quote
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from codeblue.auth.security_events import record_security_event
 from codeblue.web import render
-from codeblue.errors import CodeBlueError, RateLimited, Unauthorized
+from codeblue.web.paths import local_path
+from codeblue.errors import CodeBlueError, Forbidden, RateLimited, SignInRequired, Unauthorized
 
 log = logging.getLogger("codeblue.http")
 
@@ -23,11 +26,16 @@ TITLES = {400: "Bad request", 401: "Sign in needed", 403: "Not allowed", 404: "N
           503: "Unavailable"}
 
 
+# Where a status's title would mislead: a refused form is not about the person's role.
+CODE_TITLES = {"csrf": "Form not accepted"}
+
+
 @dataclass
 class ErrorPage:
     status: int
     title: str
     message: str
+    back: str = "/"
 
 
 def _wants_page(request: Request | None) -> bool:
@@ -38,11 +46,32 @@ def _wants_page(request: Request | None) -> bool:
     return not machine and "text/html" in request.headers.get("accept", "")
 
 
+def _same_origin_path(request: Request, url: str | None) -> str | None:
+    """The path of a URL on this server (a Referer), never another site's."""
+    if not url:
+        return None
+    origin = f"{request.url.scheme}://{request.url.netloc}"
+    path = url[len(origin):] if url.startswith(origin + "/") else url
+    return local_path(path, default="") or None
+
+
+def _back(request: Request) -> str:
+    return _same_origin_path(request, request.headers.get("referer")) or "/"
+
+
+def _sign_in_redirect(request: Request) -> Response:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if request.method != "GET":
+        target = _back(request)  # a form posted after the session ended: come back to its page
+    return RedirectResponse(f"/sign-in?next={quote(target, safe='')}", status_code=303)
+
+
 def error_response(status: int, code: str, message: str, details: Any = None,
                    headers: dict[str, str] | None = None, request: Request | None = None) -> Response:
     """JSON under the API; a page for people using the web UI."""
     if _wants_page(request):
-        context = ErrorPage(status=status, title=TITLES.get(status, "Error"), message=message)
+        title = CODE_TITLES.get(code) or TITLES.get(status, "Error")
+        context = ErrorPage(status=status, title=title, message=message, back=_back(request))
         response = render.page("error.html", context, status=status)
         response.headers.update(headers or {})
         return response
@@ -64,19 +93,24 @@ def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
     if any(e.get("type") == "json_invalid" for e in errors):
         detail = next(e for e in errors if e.get("type") == "json_invalid")
         reason = (detail.get("ctx") or {}).get("error", "could not be parsed")
-        return error_response(400, "malformed_json", f"the request body is not valid JSON: {reason}")
+        return error_response(400, "malformed_json", f"the request body is not valid JSON: {reason}",
+                              request=request)
     content_type = request.headers.get("content-type", "")
     if any(tuple(e["loc"]) == ("body",) for e in errors) and "json" not in content_type:
         return error_response(415 if content_type else 400, "not_json",
-                              "send the request body as JSON with 'Content-Type: application/json'")
+                              "send the request body as JSON with 'Content-Type: application/json'", request=request)
     problems = [{"field": _field(tuple(e["loc"])), "message": e["msg"]} for e in errors]
     message = "; ".join(f"{p['field']}: {p['message']}" for p in problems[:5])
-    return error_response(422, "bad_input", f"invalid request: {message}", problems)
+    return error_response(422, "bad_input", f"invalid request: {message}", problems, request=request)
 
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(CodeBlueError)
-    def _domain(request: Request, exc: CodeBlueError) -> JSONResponse:
+    def _domain(request: Request, exc: CodeBlueError) -> Response:
+        if isinstance(exc, SignInRequired) and _wants_page(request):
+            return _sign_in_redirect(request)
+        if isinstance(exc, Forbidden):
+            _refused(request, exc)
         headers = None
         if isinstance(exc, RateLimited):
             headers = {"Retry-After": str(exc.retry_after)}
@@ -109,3 +143,12 @@ def install(app: FastAPI) -> None:
     def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
         return error_response(500, "internal", "an unexpected error occurred; it has been logged", request=request)
+
+
+def _refused(request: Request, exc: Forbidden) -> None:
+    actor = getattr(request.state, "actor", None)
+    record_security_event(
+        "permission_refused", actor=actor.label if actor is not None else "anonymous",
+        subject=f"{request.method} {request.url.path}", outcome=exc.code, at=request.app.state.clock.now(),
+        address=request.client.host if request.client else None, details={"message": exc.message},
+    )

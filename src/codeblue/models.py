@@ -17,10 +17,8 @@ from codeblue.oncall.models import (
     ScheduleOverride,
     ServicePolicy,
 )
-from codeblue.auth.models import ApiToken, User
+from codeblue.auth.models import ApiToken, SignInThrottle, User, WebSession
 from codeblue.catalog.models import Service
 from codeblue.incidents.models import DaySequence, Incident, IncidentRole, TimelineEntry
 
-__all__ = ["AuditEntry", "AuditHead", "BreachCase", "BreachNotice", "NoticeEvidence", "FollowUp", "Review",
-           "ContactMethod", "Escalation", "EscalationPolicy", "NamedContact", "Notification", "NotificationRule",
-           "Schedule", "ScheduleOverride", "ServicePolicy", "Alert", "Delivery", "Heartbeat", "Integration", "Timer", "ApiToken", "DaySequence", "Incident", "IncidentRole", "Service", "TimelineEntry", "User"]
+__all__ = ["Alert", "ApiToken", "AuditEntry", "AuditHead", "BreachCase", "BreachNotice", "ContactMethod", "DaySequence", "Delivery", "Escalation", "EscalationPolicy", "FollowUp", "Heartbeat", "Incident", "IncidentRole", "Integration", "NamedContact", "NoticeEvidence", "Notification", "NotificationRule", "Review", "Schedule", "ScheduleOverride", "Service", "ServicePolicy", "SignInThrottle", "TimelineEntry", "Timer", "User", "WebSession"]

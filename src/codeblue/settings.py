@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -36,6 +37,12 @@ class Settings(BaseSettings):
     # Capped so an acknowledgement racing a page in flight waits at most this long (see notify/gate.py).
     notify_send_timeout_seconds: float = Field(10.0, gt=0, le=30)
     ingest_max_batch: int = Field(256, ge=1, le=10_000)
+    session_idle_hours: float = Field(12.0, gt=0, le=24 * 30, description="a web session unused this long ends")
+    session_max_hours: float = Field(7 * 24.0, gt=0, le=24 * 90, description="a web session ends this long after sign-in")
+    live_poll_seconds: float = Field(1.0, gt=0, le=60, description="how often live pages look for changes")
+    live_stream_seconds: float = Field(30.0, gt=0, le=3600, description="an event stream ends (and the browser "
+                                       "reconnects) after this long, so restarts never wait on one")
+    metrics_token: str = Field("", description="when set, /metrics needs 'Authorization: Bearer <token>'")
 
     # Channels. Each is configured by its settings; one left without them is simply not built.
     # Webhook, Slack incoming webhook and PagerDuty need nothing but the contact method's address.
@@ -86,6 +93,19 @@ class Settings(BaseSettings):
     def public_url(self) -> str:
         """The address people and senders use to reach this server."""
         return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def session_idle(self) -> timedelta:
+        return timedelta(hours=self.session_idle_hours)
+
+    @property
+    def session_lifetime(self) -> timedelta:
+        return timedelta(hours=self.session_max_hours)
+
+    @property
+    def https(self) -> bool:
+        """Whether people reach the server over TLS: cookies are then Secure and HSTS is sent."""
+        return self.public_url.startswith("https://")
 
     @property
     def is_sqlite(self) -> bool:

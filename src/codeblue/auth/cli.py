@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import sys
+
 import typer
 
 from codeblue import cli_base
@@ -39,3 +41,18 @@ def create_user(
     with cli_base.unit_of_work() as session:
         auth.create_user(session, email=email, name=name, role=role, now=cli_base.now())
     cli_base.console.print(f"created {email} ({role})")
+
+
+@users.command("set-password")
+def set_password(
+    email: Annotated[str, typer.Argument(help="The user's email")],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input")] = False,
+) -> None:
+    """Set a user's web sign-in password (asked for twice, unless --password-stdin); ends their web sessions."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    with cli_base.unit_of_work() as session:
+        auth.set_password(session, user=auth.require_user(session, email=email), password=password)
+    cli_base.console.print(f"password set for {email.strip().lower()}; their web sessions were ended")

@@ -8,11 +8,11 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from codeblue.auth.actor import Actor
-from codeblue.auth.models import ApiToken, User
+from codeblue.auth.models import ApiToken, User, WebSession
 from codeblue.auth.permissions import GRANTABLE, Role
 from codeblue.errors import BadInput, Conflict, NotFound, Unauthorized
 
@@ -111,3 +111,46 @@ def authenticate(session: Session, *, secret: str, now: datetime) -> Actor:
     if token.expires_at is not None and token.expires_at <= now:
         raise Unauthorized("the API token has expired")
     return Actor(kind="user", name=token.user.email, user_id=token.user_id, role=Role(token.role))
+
+
+PASSWORD_MIN, PASSWORD_MAX = 12, 1024
+
+
+def set_password(session: Session, *, user: User, password: str) -> None:
+    """Set a user's password and end their web sessions, so an old password's sign-ins stop too."""
+    if len(password) < PASSWORD_MIN:
+        raise BadInput(f"a password needs at least {PASSWORD_MIN} characters", details={"field": "password"})
+    if len(password) > PASSWORD_MAX:
+        raise BadInput(f"a password may have at most {PASSWORD_MAX} characters", details={"field": "password"})
+    if password.strip().lower() == user.email:
+        raise BadInput("a password may not be the account's email", details={"field": "password"})
+    user.password_hash = hash_password(password)
+    session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+
+
+def password_needs_rehash(stored: str) -> bool:
+    return _hasher.check_needs_rehash(stored)
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.email)))
+
+
+def list_tokens(session: Session) -> list[ApiToken]:
+    return list(session.scalars(select(ApiToken).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
+
+
+def revoke_token(session: Session, *, token_id: int, now: datetime) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"no API token {token_id}")
+    if token.revoked_at is None:
+        token.revoked_at = now
+    return token
+
+
+def require_user_by_id(session: Session, *, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id}")
+    return user

@@ -1,0 +1,142 @@
+"""Sign-in and sign-out pages, and the admin's users and API tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from codeblue.auth import service as auth
+from codeblue.auth import sessions, signin
+from codeblue.auth.models import ApiToken, User
+from codeblue.auth.permissions import GRANTABLE, Role
+from codeblue.deps import AppSettings, DbId, DbSession, Now, PageAdmin, ReadSession, SignedIn, address_of, clean_form
+from codeblue.errors import CsrfRefused
+from codeblue.web import csrf, render
+from codeblue.web.paths import local_path
+from codeblue.web.routing import page_router
+from codeblue.web.viewer import Viewer
+
+public = APIRouter(include_in_schema=False)
+router = page_router()
+
+
+@dataclass
+class SignInPage:
+    next: str
+    csrf_token: str
+    email: str = ""
+    problem: str = ""
+
+
+@dataclass
+class UsersPage:
+    viewer: Viewer
+    users: list[User]
+    tokens: list[ApiToken]
+    roles: list[str]
+    now: datetime
+    created_token: str | None = None
+    created_token_for: str = ""
+    notice: str = ""
+    nav_current: str = "/users"
+    grantable: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _presession(request: Request, settings) -> tuple[str, str]:
+    nonce = request.cookies.get(csrf.PRESESSION_COOKIE, "")
+    if not 16 <= len(nonce) <= 64:
+        nonce = csrf.new_nonce()
+    return nonce, csrf.presession_token(settings.secret_key, nonce)
+
+
+def _sign_in_page(request: Request, settings, *, next_: str, email: str = "", problem: str = "",
+                  status: int = 200, headers: dict[str, str] | None = None) -> HTMLResponse:
+    nonce, token = _presession(request, settings)
+    response = render.page("sign_in.html", SignInPage(next=next_, csrf_token=token, email=email, problem=problem),
+                           status=status, headers=headers)
+    response.set_cookie(csrf.PRESESSION_COOKIE, nonce, max_age=86_400, httponly=True, samesite="lax",
+                        secure=settings.https, path="/")
+    return response
+
+
+@public.get("/sign-in", response_class=HTMLResponse)
+def sign_in_form(request: Request, settings: AppSettings,
+                 next: Annotated[str | None, Query(max_length=2000)] = None) -> HTMLResponse:
+    return _sign_in_page(request, settings, next_=local_path(next))
+
+
+@public.post("/sign-in", response_class=HTMLResponse, dependencies=[Depends(clean_form)])
+def sign_in(
+    request: Request, session: DbSession, now: Now, settings: AppSettings,
+    email: Annotated[str, Form(max_length=254)] = "",
+    password: Annotated[str, Form(max_length=auth.PASSWORD_MAX)] = "",
+    csrf_token: Annotated[str, Form(max_length=128)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    nonce = request.cookies.get(csrf.PRESESSION_COOKIE, "")
+    if not nonce or not csrf.same(csrf_token, csrf.presession_token(settings.secret_key, nonce)):
+        raise CsrfRefused("This sign-in form was not accepted: it did not come from this server's sign-in page "
+                          "(or your browser refused its cookie). Reload the sign-in page and try again.")
+    attempt = signin.Attempt(email=email, password=password, address=address_of(request),
+                             user_agent=request.headers.get("user-agent", ""))
+    result = signin.sign_in(session, attempt=attempt, now=now, lifetime=settings.session_lifetime,
+                            idle=settings.session_idle)
+    if result.secret is None:
+        status, headers = (429, {"Retry-After": str(result.retry_after)}) if result.retry_after else (401, None)
+        return _sign_in_page(request, settings, next_=local_path(next), email=email, problem=result.problem or "",
+                             status=status, headers=headers)
+    response = RedirectResponse(local_path(next), status_code=303)
+    response.set_cookie(sessions.COOKIE, result.secret, max_age=int(settings.session_lifetime.total_seconds()),
+                        httponly=True, samesite="lax", secure=settings.https, path="/")
+    response.delete_cookie(csrf.PRESESSION_COOKIE, path="/")
+    return response
+
+
+@router.post("/sign-out")
+def sign_out(request: Request, viewer: SignedIn, session: DbSession, now: Now, settings: AppSettings) -> Response:
+    signin.sign_out(session, secret=request.cookies.get(sessions.COOKIE, ""), address=address_of(request), now=now)
+    response = RedirectResponse("/sign-in", status_code=303)
+    response.delete_cookie(sessions.COOKIE, path="/", httponly=True, samesite="lax", secure=settings.https)
+    return response
+
+
+def _users_page(session, viewer: Viewer, now: datetime, **extra) -> UsersPage:
+    return UsersPage(viewer=viewer, users=auth.list_users(session), tokens=auth.list_tokens(session),
+                     roles=[r.value for r in Role], now=now,
+                     grantable={r.value: sorted(g.value for g in GRANTABLE[r]) for r in Role}, **extra)
+
+
+@router.get("/users", response_class=HTMLResponse)
+def users(viewer: PageAdmin, session: ReadSession, now: Now) -> HTMLResponse:
+    return render.page("users.html", _users_page(session, viewer, now))
+
+
+@router.post("/users", response_class=HTMLResponse)
+def create_user(viewer: PageAdmin, session: DbSession, now: Now,
+                email: Annotated[str, Form(min_length=3, max_length=254)],
+                name: Annotated[str, Form(min_length=1, max_length=200)],
+                role: Annotated[str, Form(max_length=20)]) -> HTMLResponse:
+    user = auth.create_user(session, email=email, name=name.strip(), role=role, now=now)
+    notice = (f"Added {user.email} ({user.role}). They sign in once a password is set: "
+              f"codeblue user set-password {user.email}")
+    return render.page("users.html", _users_page(session, viewer, now, notice=notice), status=201)
+
+
+@router.post("/users/{user_id}/tokens", response_class=HTMLResponse)
+def create_token(user_id: DbId, viewer: PageAdmin, session: DbSession, now: Now,
+                 name: Annotated[str, Form(min_length=1, max_length=200)],
+                 role: Annotated[str, Form(max_length=20)] = "") -> HTMLResponse:
+    user = auth.require_user_by_id(session, user_id=user_id)
+    token, secret = auth.create_token(session, user=user, role=role or None, name=name.strip(), now=now)
+    page = _users_page(session, viewer, now, created_token=secret, created_token_for=f"{user.email} ({token.role})")
+    return render.page("users.html", page, status=201)
+
+
+@router.post("/tokens/{token_id}/revoke")
+def revoke_token(token_id: DbId, viewer: PageAdmin, session: DbSession, now: Now) -> Response:
+    auth.revoke_token(session, token_id=token_id, now=now)
+    return RedirectResponse("/users#tokens", status_code=303)

@@ -1,0 +1,1 @@
+"""Response metrics (MTTA, MTTR, target attainment, incidents per week) and the Prometheus endpoint."""

@@ -6,6 +6,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
+from pydantic import SecretStr
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -28,7 +29,7 @@ HTML = {"Accept": "text/html"}
 
 @pytest.fixture
 def settings(settings):
-    return settings.model_copy(update={"twilio_auth_token": TWILIO_TOKEN})
+    return settings.model_copy(update={"twilio_auth_token": SecretStr(TWILIO_TOKEN)})
 
 
 @pytest.fixture
@@ -239,7 +240,7 @@ def test_sms_ack__second_reply_is_told_it_was_used(client, db, paged, twilio_api
 
 
 def test_sms_ack__without_a_twilio_auth_token_inbound_sms_is_refused(db, clock, settings, paged, twilio_api):
-    unsigned = create_app(settings.model_copy(update={"twilio_auth_token": ""}), clock=clock, db=db)
+    unsigned = create_app(settings.model_copy(update={"twilio_auth_token": SecretStr("")}), clock=clock, db=db)
     response = TestClient(unsigned, raise_server_exceptions=False).post(
         SMS_HOOK, data={"From": PHONE, "Body": f"ACK {sms_code(twilio_api)}"})
     assert response.status_code == 403 and "CODEBLUE_TWILIO_AUTH_TOKEN" in response.json()["error"]["message"]

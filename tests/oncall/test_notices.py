@@ -93,7 +93,7 @@ def test_changing_the_type_to_one_with_a_list__notifies_it_once(db, clock, conta
     for type_id in ("security_incident", "api_down", "security_incident"):
         with db.unit_of_work() as s:
             incidents.change_type(s, incident=incidents.get(s, ref=ref), type_id=type_id, actor=SYSTEM,
-                                  now=clock.now())
+                                  now=clock.now(), reason="reclassified")
         drain(engine)
     assert told(receiver) == ["security_team"]
     assert len(notified(db, ref)) == 1

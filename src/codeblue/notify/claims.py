@@ -92,8 +92,8 @@ def claim(session: Session, *, owner: str, now: datetime, lease: timedelta, limi
 def _limits(session: Session, rows: list[Notification], *, default: int) -> dict[int, int]:
     """Each message's limit per minute: its contact method's own, else the configured default; 0 is none."""
     method_ids = {row.contact_method_id for row in rows if row.contact_method_id is not None}
-    own = dict(session.execute(select(ContactMethod.id, ContactMethod.throttle_per_minute)
-                               .where(ContactMethod.id.in_(method_ids)))) if method_ids else {}
+    query = select(ContactMethod.id, ContactMethod.throttle_per_minute).where(ContactMethod.id.in_(method_ids))
+    own = {id_: limit for id_, limit in session.execute(query)} if method_ids else {}
     return {row.id: default if own.get(row.contact_method_id) is None else own[row.contact_method_id]
             for row in rows}
 

@@ -16,6 +16,7 @@ from tests.web.conftest import HTML, url
 
 READ, CREATE, RESPOND, COMMAND, ADMIN = (Perm.INCIDENT_READ, Perm.INCIDENT_CREATE, Perm.INCIDENT_RESPOND,
                                          Perm.INCIDENT_COMMAND, Perm.ADMIN)
+COMPLIANCE = Perm.COMPLIANCE
 OPEN = "open to all"  # 200 for everyone, signed in or not
 ANYONE = "the role does not matter"  # authenticated by a key, a signed link or the sign-in form itself
 SIGNED_IN = "any signed-in person"
@@ -50,6 +51,34 @@ MATRIX: dict[tuple[str, str], Perm | str] = {
     ("GET", "/api/v1/schedules/{slug}.ics"): READ,
     ("GET", "/api/v1/escalation-policies"): READ,
     ("POST", "/api/v1/escalation-policies"): ADMIN,
+    ("POST", "/api/v1/incidents/{ref}/close"): COMMAND,
+    # reviews and follow-ups
+    ("GET", "/api/v1/incidents/{ref}/review"): READ,
+    ("PATCH", "/api/v1/incidents/{ref}/review"): RESPOND,
+    ("POST", "/api/v1/incidents/{ref}/review/complete"): COMMAND,
+    ("POST", "/api/v1/incidents/{ref}/review/reopen"): COMMAND,
+    ("GET", "/api/v1/incidents/{ref}/review/report.md"): READ,
+    ("GET", "/api/v1/incidents/{ref}/review/report.pdf"): READ,
+    ("POST", "/api/v1/incidents/{ref}/follow-ups"): RESPOND,
+    ("GET", "/api/v1/incidents/{ref}/follow-ups"): READ,
+    ("GET", "/api/v1/follow-ups"): READ,
+    ("GET", "/api/v1/follow-ups/{follow_up_id}"): READ,
+    ("PATCH", "/api/v1/follow-ups/{follow_up_id}"): RESPOND,
+    # breach cases, notices and the audit log: compliance officers and admins only
+    ("GET", "/api/v1/breach-cases"): COMPLIANCE,
+    ("GET", "/api/v1/breach-cases/hhs-log"): COMPLIANCE,
+    ("GET", "/api/v1/breach-cases/{case_id}"): COMPLIANCE,
+    ("PATCH", "/api/v1/breach-cases/{case_id}"): COMPLIANCE,
+    ("POST", "/api/v1/breach-cases/{case_id}/decision"): COMPLIANCE,
+    ("DELETE", "/api/v1/breach-cases/{case_id}"): COMPLIANCE,
+    ("GET", "/api/v1/incidents/{ref}/breach-case"): COMPLIANCE,
+    ("GET", "/api/v1/breach-notices/{notice_id}"): COMPLIANCE,
+    ("PATCH", "/api/v1/breach-notices/{notice_id}"): COMPLIANCE,
+    ("POST", "/api/v1/breach-notices/{notice_id}/evidence"): COMPLIANCE,
+    ("DELETE", "/api/v1/breach-notices/{notice_id}"): COMPLIANCE,
+    ("DELETE", "/api/v1/breach-evidence/{evidence_id}"): COMPLIANCE,
+    ("GET", "/api/v1/audit"): COMPLIANCE,
+    ("GET", "/api/v1/audit/verify"): COMPLIANCE,
     # senders and paging links: their key or signed token is the credential
     ("POST", "/v2/enqueue"): ANYONE,
     ("POST", "/api/v1/hooks/{type_}/{key}"): ANYONE,

@@ -106,6 +106,7 @@ def compliance_officer(request: Request, actor: CurrentActor, session: AuditedSe
                              subject_id=subject_id, now=now,
                              after={"method": request.method, "path": request.url.path[:500],
                                     "role": str(actor.role)})
+        request.state.refusal_audited = True  # this entry names the breach record; the generic one would repeat it
         actor.require(Perm.COMPLIANCE)
     return actor
 
@@ -127,6 +128,16 @@ def _incident_for_read(ref: str, session: ReadSession) -> Incident:
 
 CurrentIncident = Annotated[Incident, Depends(_incident_for_write)]
 ViewedIncident = Annotated[Incident, Depends(_incident_for_read)]
+
+
+def record_phi_read(request: Request, *, actor: Actor, refs: list[str], what: str, details_shown: bool = True) -> None:
+    """Audit a read of PHI-flagged incidents before it is answered: if the entry cannot be written, the
+    read fails (503) rather than go unrecorded. The route's own session is read-only, so this has its own."""
+    if not refs:
+        return
+    with get_db(request).unit_of_work() as session:
+        incidents.record_phi_read(session, refs=refs, actor=actor, now=get_now(request), what=what,
+                                  details_shown=details_shown)
 
 
 def address_of(request: Request) -> str:

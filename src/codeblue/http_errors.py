@@ -13,10 +13,10 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from codeblue.auth.security_events import record_security_event
+from codeblue.auth.security_events import anonymous, record_security_event
 from codeblue.web import render
 from codeblue.web.paths import local_path
-from codeblue.errors import CodeBlueError, Forbidden, RateLimited, SignInRequired, Unauthorized
+from codeblue.errors import CodeBlueError, CsrfRefused, Forbidden, RateLimited, SignInRequired, Unauthorized
 
 log = logging.getLogger("codeblue.http")
 
@@ -109,8 +109,10 @@ def install(app: FastAPI) -> None:
     def _domain(request: Request, exc: CodeBlueError) -> Response:
         if isinstance(exc, SignInRequired) and _wants_page(request):
             return _sign_in_redirect(request)
-        if isinstance(exc, Forbidden):
-            _refused(request, exc)
+        if isinstance(exc, Forbidden) and not getattr(request.state, "refusal_audited", False):
+            _refused(request, exc, "csrf_refused" if isinstance(exc, CsrfRefused) else "permission_refused")
+        elif isinstance(exc, Unauthorized) and not isinstance(exc, SignInRequired):
+            _refused(request, exc, "token_refused")
         headers = None
         if isinstance(exc, RateLimited):
             headers = {"Retry-After": str(exc.retry_after)}
@@ -145,10 +147,18 @@ def install(app: FastAPI) -> None:
         return error_response(500, "internal", "an unexpected error occurred; it has been logged", request=request)
 
 
-def _refused(request: Request, exc: Forbidden) -> None:
-    actor = getattr(request.state, "actor", None)
+def _refused(request: Request, exc: CodeBlueError, event: str) -> None:
+    """Every 401 from a bad API credential and every 403 (role, CSRF, signature) goes to the audit trail.
+
+    The request's own unit of work has been rolled back by now, so the entry is written in one of its own.
+    """
+    address = request.client.host if request.client else None
+    actor = getattr(request.state, "actor", None) or anonymous(address)
+    details = {"method": request.method, "path": request.url.path, "message": exc.message}
+    if actor.role is not None:
+        details["role"] = str(actor.role)
     record_security_event(
-        "permission_refused", actor=actor.label if actor is not None else "anonymous",
-        subject=f"{request.method} {request.url.path}", outcome=exc.code, at=request.app.state.clock.now(),
-        address=request.client.host if request.client else None, details={"message": exc.message},
+        event, actor=actor, subject=f"{request.method} {request.url.path}", subject_type="route",
+        outcome=exc.code, at=request.app.state.clock.now(), address=address, details=details,
+        db=request.app.state.db,
     )

@@ -96,7 +96,7 @@ def seed_in_process(url: str, receiver_url: str, steps: list[dict]) -> Database:
     with db.unit_of_work() as s:
         oncall.add_contact_method(s, user_email=ADMIN, type_="webhook", address=receiver_url, now=now)
         oncall.create_policy(s, slug="fast", name="fast", steps=steps, now=now)
-        oncall.bind_service(s, service_slug=factories.CRM, policy_slug="fast")
+        oncall.bind_service(s, service_slug=factories.CRM, policy_slug="fast", now=now)
     return db
 
 

@@ -36,7 +36,7 @@ def two_steps(db, clock, receiver_url: str, *, repeat: int = 0) -> None:
             {"delay_seconds": None, "targets": [{"type": "schedule", "ref": PRIMARY_SCHEDULE}]},
             {"delay_seconds": None, "targets": [{"type": "schedule", "ref": "crm-secondary"}]},
         ])
-        oncall.bind_service(s, service_slug=factories.CRM, policy_slug="crm-test")
+        oncall.bind_service(s, service_slug=factories.CRM, policy_slug="crm-test", now=clock.now())
 
 
 def webhook_engine(db, clock, settings, **channels):

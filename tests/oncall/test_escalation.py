@@ -35,7 +35,7 @@ def policy(db, clock, *steps, repeat: int = 0) -> None:
     with db.unit_of_work() as s:
         oncall.create_policy(s, slug="paths", name="paths", now=clock.now(), repeat=repeat,
                              steps=[{"delay_seconds": delay, "targets": targets} for targets, delay in steps])
-        oncall.bind_service(s, service_slug=factories.CRM, policy_slug="paths")
+        oncall.bind_service(s, service_slug=factories.CRM, policy_slug="paths", now=clock.now())
 
 
 def step_at(clock, engine, minutes: float) -> None:
@@ -67,8 +67,8 @@ def ruled(db, clock, settings, twilio):
         voice = oncall.add_contact_method(s, user_email=ADMIN_EMAIL, type_="voice", address=PHONE, now=clock.now())
         oncall.add_contact_method(s, user_email=ADMIN_EMAIL, type_="webhook", address="http://127.0.0.1:9/never",
                                   now=clock.now())  # no rule names it, so the rules leave it out
-        oncall.add_rule(s, user_email=ADMIN_EMAIL, contact_method_id=sms.id, delay_seconds=0)
-        oncall.add_rule(s, user_email=ADMIN_EMAIL, contact_method_id=voice.id, delay_seconds=180)
+        oncall.add_rule(s, user_email=ADMIN_EMAIL, contact_method_id=sms.id, delay_seconds=0, now=clock.now())
+        oncall.add_rule(s, user_email=ADMIN_EMAIL, contact_method_id=voice.id, delay_seconds=180, now=clock.now())
     policy(db, clock, ([{"type": "user", "ref": ADMIN_EMAIL}], 600))
     config = TwilioConfig(account_sid=SID, auth_token="t", from_number="+15559990000", base_url=twilio.url)
     return team.webhook_engine(db, clock, settings, sms=TwilioSmsChannel(config), voice=TwilioVoiceChannel(config))

@@ -42,7 +42,7 @@ def team(db, clock, receiver):
             {"delay_seconds": None, "targets": [{"type": "schedule", "ref": "telehealth-crm-primary-oncall"}]},
             {"delay_seconds": None, "targets": [{"type": "schedule", "ref": "crm-secondary"}]},
         ])
-        oncall.bind_service(s, service_slug=factories.CRM, policy_slug="crm-test")
+        oncall.bind_service(s, service_slug=factories.CRM, policy_slug="crm-test", now=clock.now())
 
 
 @pytest.fixture
@@ -213,7 +213,7 @@ def test_a_page_failing_for_good_after_the_next_step_fired__does_not_skip_a_step
                 {"delay_seconds": 300, "targets": [{"type": "user", "ref": "second@example.org"}]},
                 {"delay_seconds": None, "targets": [{"type": "user", "ref": "third@example.org"}]},
             ])
-            oncall.bind_service(s, service_slug=factories.CRM, policy_slug="three")
+            oncall.bind_service(s, service_slug=factories.CRM, policy_slug="three", now=clock.now())
         engine = build_engine(db, clock, settings, {"webhook": WebhookChannel()})
         ref = open_incident(db, clock)
         # Step 1's page retries with backoff (2, 4, 8, 16 s) and fails for good at about 30 s;

@@ -76,7 +76,7 @@ def people(client, db, clock, seeded) -> dict[str, Person]:
 def with_password(db: Database, email: str, role: str, now, password: str = PASSWORD) -> None:
     with db.unit_of_work() as s:
         user = auth.get_user(s, email=email) or factories.user(s, role, now, email=email)
-        auth.set_password(s, user=user, password=password)
+        auth.set_password(s, user=user, password=password, now=now)
 
 
 def form_token(html: str) -> str:

@@ -144,10 +144,11 @@ def test_session__ends_seven_days_after_sign_in_however_busy(client, account, cl
     assert client.get("/", headers=HTML, follow_redirects=False).status_code == 303
 
 
-def test_session__a_new_password_ends_existing_sessions(client, db, account):
+def test_session__a_new_password_ends_existing_sessions(client, db, clock, account):
     sign_in(client)
     with db.unit_of_work() as s:
-        auth.set_password(s, user=auth.require_user(s, email=EMAIL), password="a brand new passphrase")
+        auth.set_password(s, user=auth.require_user(s, email=EMAIL), password="a brand new passphrase",
+                          now=clock.now())
     assert client.get("/", headers=HTML, follow_redirects=False).status_code == 303
 
 
@@ -158,12 +159,12 @@ def test_session__a_deactivated_user_is_signed_out(client, db, account):
     assert client.get("/", headers=HTML, follow_redirects=False).status_code == 303
 
 
-def test_security_events__sign_ins_and_refusals_reach_the_audit_hook(client, account, caplog):
+def test_security_events__sign_ins_and_refusals_are_logged_as_well_as_audited(client, account, caplog):
     caplog.set_level(logging.INFO, logger="codeblue.audit")
     sign_in(client, password="wrong wrong wrong")
     sign_in(client)
-    client.post("/users", data={}, headers=HTML)  # a responder may not add users; no token either
+    client.post("/users", data={}, headers=HTML)  # no form token: refused before the role is asked
     events = [r.getMessage() for r in caplog.records if r.name == "codeblue.audit"]
-    assert any('"event": "sign_in"' in e and '"outcome": "failed"' in e for e in events)
+    assert any('"event": "sign_in_failed"' in e and '"outcome": "failed"' in e for e in events)
     assert any('"event": "sign_in"' in e and '"outcome": "ok"' in e for e in events)
-    assert any('"event": "permission_refused"' in e and "POST /users" in e for e in events)
+    assert any('"event": "csrf_refused"' in e and "POST /users" in e for e in events)

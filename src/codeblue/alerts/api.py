@@ -21,12 +21,13 @@ from codeblue.alerts.schemas import (
     IngestResult,
     OutcomeOut,
 )
+from codeblue.auth.actor import Actor
 from codeblue.auth.permissions import Perm
-from codeblue.deps import AppSettings, DbSession, Now, Reader, ReadSession, authorized
+from codeblue.deps import AppSettings, DbSession, Now, Reader, ReadSession, authorized, record_phi_read
 from codeblue.errors import CodeBlueError, NotFound
 
 router = APIRouter(tags=["alerts"])
-Admin = Annotated[object, authorized(Perm.ADMIN)]
+Admin = Annotated[Actor, authorized(Perm.ADMIN)]
 
 
 def _integration_out(row, base_url: str, key: str | None = None):
@@ -37,10 +38,10 @@ def _integration_out(row, base_url: str, key: str | None = None):
 
 
 @router.post("/api/v1/integrations", response_model=IntegrationCreated, status_code=201)
-def create_integration(data: IntegrationCreate, session: DbSession, _: Admin, now: Now,
+def create_integration(data: IntegrationCreate, session: DbSession, actor: Admin, now: Now,
                        settings: AppSettings) -> IntegrationCreated:
     row, key = integrations_service.create(session, type_=data.type, service=data.service, name=data.name,
-                                           options=data.options, now=now)
+                                           options=data.options, now=now, actor=actor)
     return _integration_out(row, settings.public_url, key)
 
 
@@ -51,12 +52,14 @@ def list_integrations(session: ReadSession, _: Reader, settings: AppSettings) ->
 
 @router.get("/api/v1/alerts", response_model=list[AlertOut])
 def list_alerts(
-    session: ReadSession, _: Reader,
+    request: Request, session: ReadSession, actor: Reader,
     status: Annotated[str | None, Query(pattern="^(firing|resolved|recorded)$")] = None,
     incident: Annotated[str | None, Query(max_length=32)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[AlertOut]:
-    return queries.list_alerts(session, status=status, incident=incident, limit=limit)
+    rows = queries.list_alerts(session, status=status, incident=incident, limit=limit)
+    record_phi_read(request, actor=actor, refs=queries.phi_refs(session, rows), what="alerts")
+    return rows
 
 
 def _pd_error(status: int, message: str, errors: list[str]) -> JSONResponse:

@@ -43,7 +43,7 @@ def create(
     base_url = cli_base.settings().public_url
     with cli_base.unit_of_work() as session:
         row, key = integrations.create(session, type_=type_, service=service, name=name or type_, options=options,
-                                       now=cli_base.now())
+                                       now=cli_base.now(), actor=cli_base.actor())
         out = {"id": row.id, "type": row.type, "service": row.service.slug, "name": row.name,
                "options": row.options, "url": integrations.url_for(base_url, row.type, key), "key": key}
     if as_json:

@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 from codeblue.alerts import heartbeats
 from codeblue.alerts.adapters import generic
 from codeblue.alerts.models import Integration
+from codeblue.audit import service as audit
+from codeblue.auth.actor import SYSTEM, Actor
 from codeblue.auth.service import hash_secret
 from codeblue.catalog import service as catalog
 from codeblue.errors import BadInput
@@ -59,7 +61,8 @@ def _check_options(type_: str, options: dict[str, Any]) -> dict[str, Any]:
 
 
 def create(
-    session: Session, *, type_: str, service: str, name: str, options: dict[str, Any], now: datetime
+    session: Session, *, type_: str, service: str, name: str, options: dict[str, Any], now: datetime,
+    actor: Actor = SYSTEM,
 ) -> tuple[Integration, str]:
     """A new integration and its key; the key is returned once and only its hash is kept."""
     if type_ not in TYPES:
@@ -73,6 +76,12 @@ def create(
     integration.service = svc
     session.add(integration)
     session.flush()
+    # Alerts themselves are not audited one by one: there can be thousands a minute in a storm, and each
+    # is its own durable record (with its delivery); who may send them, this integration, is.
+    audit.record(session, actor=actor, action="integration.created", subject_type="integration",
+                 subject_id=integration.id, now=now,
+                 after={"type": type_, "service": svc.slug, "name": name, "key_prefix": integration.key_prefix,
+                        "options": integration.options})
     if type_ == "heartbeat":
         heartbeats.arm(session, integration, since=now, now=now)
     return integration, key

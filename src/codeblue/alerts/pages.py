@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import Form, Query
+from fastapi import Form, Query, Request
 from fastapi.responses import HTMLResponse
 
 from codeblue.alerts import integrations as integrations_service
@@ -15,7 +15,7 @@ from codeblue.alerts import queries
 from codeblue.alerts.schemas import AlertOut
 from codeblue.auth.permissions import Perm
 from codeblue.catalog import service as catalog
-from codeblue.deps import AppSettings, DbSession, Now, PageAdmin, PageReader, ReadSession
+from codeblue.deps import AppSettings, DbSession, Now, PageAdmin, PageReader, ReadSession, record_phi_read
 from codeblue.errors import BadInput
 from codeblue.middleware import NUL_MESSAGE
 from codeblue.web import render
@@ -65,9 +65,11 @@ class IntegrationsPage:
 
 
 @router.get("/alerts", response_class=HTMLResponse)
-def alerts(viewer: PageReader, session: ReadSession, now: Now,
+def alerts(request: Request, viewer: PageReader, session: ReadSession, now: Now,
            status: Annotated[Literal["firing", "resolved", "recorded", ""], Query()] = "") -> HTMLResponse:
     rows = queries.list_alerts(session, status=status or None, limit=200)
+    record_phi_read(request, actor=viewer.actor, refs=queries.phi_refs(session, rows), what="alerts page",
+                    details_shown=False)
     return render.page("alerts.html", AlertsPage(viewer=viewer, now=now, alerts=rows, status=status))
 
 
@@ -93,7 +95,7 @@ def create_integration(viewer: PageAdmin, session: DbSession, now: Now, settings
                        name: Annotated[str, Form(min_length=1, max_length=200)],
                        options: Annotated[str, Form(max_length=20_000)] = "") -> HTMLResponse:
     row, key = integrations_service.create(session, type_=type, service=service, name=name.strip(),
-                                           options=_options(options), now=now)
+                                           options=_options(options), now=now, actor=viewer.actor)
     created = Created(name=row.name, type=row.type, key=key,
                       url=integrations_service.url_for(settings.public_url, row.type, key))
     return render.page("integrations.html", _integrations_page(session, viewer, settings.public_url, created),

@@ -26,8 +26,9 @@ def create_token(
         found = auth.get_user(session, email=user)
         if found is None:
             found = auth.create_user(session, email=user, name=user.split("@")[0], role=role or "responder",
-                                     now=cli_base.now())
-        _, secret = auth.create_token(session, user=found, role=role, name=name, now=cli_base.now())
+                                     now=cli_base.now(), actor=cli_base.actor())
+        _, secret = auth.create_token(session, user=found, role=role, name=name, now=cli_base.now(),
+                                      actor=cli_base.actor())
     typer.echo(secret)
 
 
@@ -39,7 +40,7 @@ def create_user(
 ) -> None:
     """Add a user."""
     with cli_base.unit_of_work() as session:
-        auth.create_user(session, email=email, name=name, role=role, now=cli_base.now())
+        auth.create_user(session, email=email, name=name, role=role, now=cli_base.now(), actor=cli_base.actor())
     cli_base.console.print(f"created {email} ({role})")
 
 
@@ -54,5 +55,6 @@ def set_password(
     else:
         password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
     with cli_base.unit_of_work() as session:
-        auth.set_password(session, user=auth.require_user(session, email=email), password=password)
+        auth.set_password(session, user=auth.require_user(session, email=email), password=password,
+                          now=cli_base.now(), actor=cli_base.actor())
     cli_base.console.print(f"password set for {email.strip().lower()}; their web sessions were ended")

@@ -120,7 +120,7 @@ def create_user(viewer: PageAdmin, session: DbSession, now: Now,
                 email: Annotated[str, Form(min_length=3, max_length=254)],
                 name: Annotated[str, Form(min_length=1, max_length=200)],
                 role: Annotated[str, Form(max_length=20)]) -> HTMLResponse:
-    user = auth.create_user(session, email=email, name=name.strip(), role=role, now=now)
+    user = auth.create_user(session, email=email, name=name.strip(), role=role, now=now, actor=viewer.actor)
     notice = (f"Added {user.email} ({user.role}). They sign in once a password is set: "
               f"codeblue user set-password {user.email}")
     return render.page("users.html", _users_page(session, viewer, now, notice=notice), status=201)
@@ -131,12 +131,13 @@ def create_token(user_id: DbId, viewer: PageAdmin, session: DbSession, now: Now,
                  name: Annotated[str, Form(min_length=1, max_length=200)],
                  role: Annotated[str, Form(max_length=20)] = "") -> HTMLResponse:
     user = auth.require_user_by_id(session, user_id=user_id)
-    token, secret = auth.create_token(session, user=user, role=role or None, name=name.strip(), now=now)
+    token, secret = auth.create_token(session, user=user, role=role or None, name=name.strip(), now=now,
+                                      actor=viewer.actor)
     page = _users_page(session, viewer, now, created_token=secret, created_token_for=f"{user.email} ({token.role})")
     return render.page("users.html", page, status=201)
 
 
 @router.post("/tokens/{token_id}/revoke")
 def revoke_token(token_id: DbId, viewer: PageAdmin, session: DbSession, now: Now) -> Response:
-    auth.revoke_token(session, token_id=token_id, now=now)
+    auth.revoke_token(session, token_id=token_id, now=now, actor=viewer.actor)
     return RedirectResponse("/users#tokens", status_code=303)

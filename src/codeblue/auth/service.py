@@ -11,7 +11,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from codeblue.auth.actor import Actor
+from codeblue.audit import service as audit
+from codeblue.auth.actor import SYSTEM, Actor
 from codeblue.auth.models import ApiToken, User, WebSession
 from codeblue.auth.permissions import GRANTABLE, Role
 from codeblue.errors import BadInput, Conflict, NotFound, Unauthorized
@@ -60,8 +61,15 @@ def require_user(session: Session, *, email: str) -> User:
     return user
 
 
+def _audit(session: Session, *, actor: Actor, action: str, subject_type: str, subject_id: object, now: datetime,
+           before: dict | None = None, after: dict | None = None) -> None:
+    audit.record(session, actor=actor, action=action, subject_type=subject_type, subject_id=subject_id, now=now,
+                 before=before, after=after)
+
+
 def create_user(
-    session: Session, *, email: str, name: str, role: str, now: datetime, password: str | None = None
+    session: Session, *, email: str, name: str, role: str, now: datetime, password: str | None = None,
+    actor: Actor = SYSTEM,
 ) -> User:
     email = email.strip().lower()
     if "@" not in email:
@@ -77,11 +85,14 @@ def create_user(
     )
     session.add(user)
     session.flush()
+    _audit(session, actor=actor, action="user.created", subject_type="user", subject_id=user.email, now=now,
+           after={"id": user.id, "name": user.name, "role": user.role, "password_set": password is not None})
     return user
 
 
 def create_token(
-    session: Session, *, user: User, now: datetime, role: str | None = None, name: str = "api"
+    session: Session, *, user: User, now: datetime, role: str | None = None, name: str = "api",
+    actor: Actor = SYSTEM,
 ) -> tuple[ApiToken, str]:
     """A new token for the user; the secret is returned once and never stored."""
     token_role = _role(role) if role else Role(user.role)
@@ -100,6 +111,8 @@ def create_token(
     )
     session.add(token)
     session.flush()
+    _audit(session, actor=actor, action="token.created", subject_type="api_token", subject_id=token.id, now=now,
+           after={"user": user.email, "name": name, "role": token.role, "prefix": token.prefix})
     return token, secret
 
 
@@ -116,7 +129,7 @@ def authenticate(session: Session, *, secret: str, now: datetime) -> Actor:
 PASSWORD_MIN, PASSWORD_MAX = 12, 1024
 
 
-def set_password(session: Session, *, user: User, password: str) -> None:
+def set_password(session: Session, *, user: User, password: str, now: datetime, actor: Actor = SYSTEM) -> None:
     """Set a user's password and end their web sessions, so an old password's sign-ins stop too."""
     if len(password) < PASSWORD_MIN:
         raise BadInput(f"a password needs at least {PASSWORD_MIN} characters", details={"field": "password"})
@@ -124,8 +137,11 @@ def set_password(session: Session, *, user: User, password: str) -> None:
         raise BadInput(f"a password may have at most {PASSWORD_MAX} characters", details={"field": "password"})
     if password.strip().lower() == user.email:
         raise BadInput("a password may not be the account's email", details={"field": "password"})
+    had = user.password_hash is not None
     user.password_hash = hash_password(password)
-    session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    ended = session.execute(delete(WebSession).where(WebSession.user_id == user.id)).rowcount
+    _audit(session, actor=actor, action="user.password_set", subject_type="user", subject_id=user.email, now=now,
+           before={"password_set": had}, after={"password_set": True, "sessions_ended": ended})
 
 
 def password_needs_rehash(stored: str) -> bool:
@@ -140,12 +156,14 @@ def list_tokens(session: Session) -> list[ApiToken]:
     return list(session.scalars(select(ApiToken).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
 
 
-def revoke_token(session: Session, *, token_id: int, now: datetime) -> ApiToken:
+def revoke_token(session: Session, *, token_id: int, now: datetime, actor: Actor = SYSTEM) -> ApiToken:
     token = session.get(ApiToken, token_id)
     if token is None:
         raise NotFound(f"no API token {token_id}")
     if token.revoked_at is None:
         token.revoked_at = now
+        _audit(session, actor=actor, action="token.revoked", subject_type="api_token", subject_id=token.id, now=now,
+               before={"revoked_at": None}, after={"revoked_at": now, "user": token.user.email, "name": token.name})
     return token
 
 

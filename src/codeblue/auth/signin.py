@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from codeblue.auth import lockout, sessions
 from codeblue.auth import service as auth
+from codeblue.auth.actor import Actor
 from codeblue.auth.models import SignInThrottle
 from codeblue.auth.security_events import record_security_event
 
@@ -49,34 +50,44 @@ def sign_in(session: Session, *, attempt: Attempt, now: datetime, lifetime: time
     address = attempt.address[:254] or "unknown"
     wait = max(lockout.retry_after(_locked_until(session, "account", email), now),
                lockout.retry_after(_locked_until(session, "address", address), now))
+    claimed = Actor(kind="user", name=email)
     if wait:
-        record_security_event("sign_in", actor=email, subject=email, outcome="locked", at=now, address=address,
-                              details={"retry_after": wait}, session=session)
+        record_security_event("sign_in_locked", actor=claimed, subject=email, outcome="locked", at=now,
+                              address=address, details={"retry_after": wait}, session=session)
         return SignIn(problem=f"Too many failed sign-ins. Try again in {_wait_text(wait)}.", retry_after=wait)
     user = auth.get_user(session, email=email)
     stored = user.password_hash if user is not None and user.password_hash else None
     matches = auth.verify_password(stored or _dummy_hash(), attempt.password)
     if user is None or stored is None or not matches or not user.active:
-        _fail(session, lockout.ACCOUNT, "account", email, now)
-        _fail(session, lockout.ADDRESS, "address", address, now)
-        record_security_event("sign_in", actor=email, subject=email, outcome="failed", at=now, address=address,
-                              session=session)
+        actor = Actor(kind="user", name=email, user_id=user.id) if user is not None else claimed
+        record_security_event("sign_in_failed", actor=actor, subject=email, outcome="failed", at=now,
+                              address=address, session=session)
+        for limits, scope, key in ((lockout.ACCOUNT, "account", email), (lockout.ADDRESS, "address", address)):
+            until = _fail(session, limits, scope, key, now)
+            if until is not None:
+                record_security_event("lockout", actor=actor, subject=key, subject_type=f"sign_in_{scope}",
+                                      outcome="locked", at=now, address=address, session=session,
+                                      details={"scope": scope, "until": until.isoformat()})
         return SignIn(problem=MISMATCH)
     if auth.password_needs_rehash(stored):
         user.password_hash = auth.hash_password(attempt.password)
     session.execute(delete(SignInThrottle).where(SignInThrottle.scope == "account", SignInThrottle.key == email))
     _, secret = sessions.start(session, user=user, address=address, user_agent=attempt.user_agent, now=now,
                                lifetime=lifetime, idle=idle)
-    record_security_event("sign_in", actor=user.email, subject=user.email, outcome="ok", at=now, address=address,
-                          session=session)
+    record_security_event("sign_in", actor=_actor(user), subject=user.email, outcome="ok", at=now,
+                          address=address, details={"method": "password"}, session=session)
     return SignIn(secret=secret)
 
 
 def sign_out(session: Session, *, secret: str, address: str, now: datetime) -> None:
     row = sessions.end(session, secret=secret)
     if row is not None:
-        record_security_event("sign_out", actor=row.user.email, subject=row.user.email, outcome="ok", at=now,
+        record_security_event("sign_out", actor=_actor(row.user), subject=row.user.email, outcome="ok", at=now,
                               address=address, session=session)
+
+
+def _actor(user) -> Actor:
+    return Actor(kind="user", name=user.email, user_id=user.id)
 
 
 def _locked_until(session: Session, scope: str, key: str) -> datetime | None:
@@ -84,7 +95,8 @@ def _locked_until(session: Session, scope: str, key: str) -> datetime | None:
                                                                     SignInThrottle.key == key))
 
 
-def _fail(session: Session, limits: lockout.Limits, scope: str, key: str, now: datetime) -> None:
+def _fail(session: Session, limits: lockout.Limits, scope: str, key: str, now: datetime) -> datetime | None:
+    """Count one failure; until when this failure locks the account or address, or None."""
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
     # Two failures at once on PostgreSQL must not both insert: the row is made if missing, then locked.
@@ -96,6 +108,7 @@ def _fail(session: Session, limits: lockout.Limits, scope: str, key: str, now: d
     row.failures = lockout.failures_after(limits, failures=row.failures, last_failure_at=previous, now=now)
     row.last_failure_at = now
     row.locked_until = lockout.lock_until(limits, failures=row.failures, now=now)
+    return row.locked_until
 
 
 def _wait_text(seconds: int) -> str:

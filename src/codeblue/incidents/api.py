@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Query, Request
 
-from codeblue.deps import Creator, CurrentIncident, DbSession, Now, Reader, ReadSession, Responder, ViewedIncident
+from codeblue.deps import (
+    Creator,
+    CurrentIncident,
+    DbSession,
+    Now,
+    Reader,
+    ReadSession,
+    Responder,
+    ViewedIncident,
+    record_phi_read,
+)
 from codeblue.incidents import service as incidents
 from codeblue.incidents.lifecycle import Status
 from codeblue.incidents.schemas import (
@@ -53,7 +63,9 @@ def create_incident(data: IncidentCreate, session: DbSession, actor: Creator, no
 
 
 @router.get("/{ref}", response_model=IncidentOut)
-def get_incident(incident: ViewedIncident, _: Reader) -> IncidentOut:
+def get_incident(request: Request, incident: ViewedIncident, actor: Reader) -> IncidentOut:
+    if incident.phi_suspected:
+        record_phi_read(request, actor=actor, refs=[incident.ref], what="incident")
     return _out(incident)
 
 
@@ -95,5 +107,7 @@ def add_note(data: NoteIn, incident: CurrentIncident, session: DbSession, actor:
 
 
 @router.get("/{ref}/timeline", response_model=list[TimelineEntryOut])
-def timeline(incident: ViewedIncident, session: ReadSession, _: Reader) -> list[TimelineEntryOut]:
+def timeline(request: Request, incident: ViewedIncident, session: ReadSession, actor: Reader) -> list[TimelineEntryOut]:
+    if incident.phi_suspected:
+        record_phi_read(request, actor=actor, refs=[incident.ref], what="timeline")
     return [TimelineEntryOut.model_validate(e) for e in incidents.timeline(session, incident=incident)]

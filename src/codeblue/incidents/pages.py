@@ -17,7 +17,9 @@ from codeblue.deps import (
     ReadSession,
     ViewedIncident,
     get_db,
+    record_phi_read,
 )
+from codeblue.auth.permissions import Perm
 from codeblue.errors import BadInput
 from codeblue.incidents import service as incidents
 from codeblue.incidents import views
@@ -59,16 +61,26 @@ def dashboard_events(request: Request, viewer: PageReader, since: Since = None) 
 
 
 @router.get("/incidents/{ref}", response_class=HTMLResponse)
-def incident(incident: ViewedIncident, viewer: PageReader, session: ReadSession, now: Now) -> HTMLResponse:
+def incident(request: Request, incident: ViewedIncident, viewer: PageReader, session: ReadSession,
+             now: Now) -> HTMLResponse:
+    _phi_read(request, incident, viewer, "incident page")
     return render.page("incident.html", views.incident_page(session, incident=incident, viewer=viewer, now=now))
 
 
 @router.get("/incidents/{ref}/events")
 def incident_events(request: Request, incident: ViewedIncident, viewer: PageReader,
                     since: Since = None) -> StreamingResponse:
+    _phi_read(request, incident, viewer, "incident page live updates")  # once per stream: it carries the page
     db, clock, incident_id = get_db(request), request.app.state.clock, incident.id
     return live.stream(request, version=lambda: _incident_version(db, incident_id),
                        fragments=lambda: _incident_fragments(db, incident_id, viewer, clock.now()), since=since)
+
+
+def _phi_read(request: Request, incident: Incident, viewer: Viewer, what: str) -> None:
+    if incident.phi_suspected:
+        # Alert payloads are withheld from all but compliance officers and admins; the read is audited for all.
+        record_phi_read(request, actor=viewer.actor, refs=[incident.ref], what=what,
+                        details_shown=viewer.can(Perm.COMPLIANCE))
 
 
 def _incident_version(db, incident_id: int) -> str:

@@ -10,6 +10,7 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
 from codeblue.alerts.models import Alert
+from codeblue.audit import service as audit
 from codeblue.auth import service as auth
 from codeblue.auth.actor import Actor
 from codeblue.auth.permissions import Perm
@@ -42,7 +43,14 @@ def record(
     summary: str,
     data: dict[str, Any] | None = None,
 ) -> TimelineEntry:
-    """Append one entry to the incident's timeline."""
+    """Append one entry to the incident's timeline, and the same change to the audit trail.
+
+    Every timeline entry is a change to the incident, so each kind, old or new, is audited as
+    `incident.<kind>` with what it changed from and to.
+    """
+    data = data or {}
+    audit.record(session, actor=actor, action=f"incident.{kind}"[:64], subject_type="incident",
+                 subject_id=incident.ref, now=now, **_change(summary, data))
     entry = TimelineEntry(
         incident_id=incident.id,
         at=now,
@@ -50,11 +58,27 @@ def record(
         actor=actor.label,
         actor_user_id=actor.user_id,
         summary=summary,
-        data=data or {},
+        data=data,
     )
     session.add(entry)
     incident.updated_at = now
     return entry
+
+
+def _change(summary: str, data: dict[str, Any]) -> dict[str, Any]:
+    """An entry's data as the audit trail's before and after: `from` is the before, the rest the after."""
+    after = {"summary": summary, **{k: v for k, v in data.items() if k not in ("from", "to")}}
+    if "to" in data:
+        after["value"] = data["to"]
+    return {"before": {"value": data["from"]} if "from" in data else None, "after": after}
+
+
+def record_phi_read(session: Session, *, refs: list[str], actor: Actor, now: datetime, what: str,
+                    details_shown: bool) -> None:
+    """Audit a read of PHI-flagged incidents (their page, record, timeline or alerts), whoever reads them."""
+    for ref in dict.fromkeys(refs):
+        audit.record(session, actor=actor, action="incident.phi_read", subject_type="incident", subject_id=ref,
+                     now=now, after={"what": what, "details_shown": details_shown})
 
 
 def get(session: Session, *, ref: str) -> Incident:

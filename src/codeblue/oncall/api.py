@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
 
+from codeblue.auth.actor import Actor
 from codeblue.auth.permissions import Perm
 from codeblue.deps import DbSession, Now, Reader, ReadSession, authorized
 from codeblue.incidents import service as incidents
@@ -31,22 +32,22 @@ from codeblue.oncall.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["on-call"])
-Admin = Annotated[object, authorized(Perm.ADMIN)]
-Commander = Annotated[object, authorized(Perm.INCIDENT_COMMAND)]
+Admin = Annotated[Actor, authorized(Perm.ADMIN)]
+Commander = Annotated[Actor, authorized(Perm.INCIDENT_COMMAND)]
 
 
 @router.post("/users/{email}/contact-methods", response_model=ContactMethodOut, status_code=201)
-def add_contact_method(email: str, data: ContactMethodIn, session: DbSession, _: Admin, now: Now):
+def add_contact_method(email: str, data: ContactMethodIn, session: DbSession, actor: Admin, now: Now):
     method = oncall.add_contact_method(session, user_email=email, type_=data.type, address=data.address,
                                        label=data.label, phi_safe=data.phi_safe, now=now,
-                                       throttle_per_minute=data.throttle_per_minute)
+                                       throttle_per_minute=data.throttle_per_minute, actor=actor)
     return ContactMethodOut.model_validate(method)
 
 
 @router.post("/users/{email}/notification-rules", status_code=201)
-def add_rule(email: str, data: RuleIn, session: DbSession, _: Admin) -> dict:
+def add_rule(email: str, data: RuleIn, session: DbSession, actor: Admin, now: Now) -> dict:
     rule = oncall.add_rule(session, user_email=email, contact_method_id=data.contact_method_id,
-                           delay_seconds=data.delay_seconds)
+                           delay_seconds=data.delay_seconds, now=now, actor=actor)
     return {"id": rule.id, "contact_method_id": rule.contact_method_id, "delay_seconds": rule.delay_seconds}
 
 
@@ -57,16 +58,17 @@ def list_schedules(session: ReadSession, _: Reader) -> list[ScheduleOut]:
 
 
 @router.post("/schedules", response_model=ScheduleOut, status_code=201)
-def create_schedule(data: ScheduleIn, session: DbSession, _: Admin, now: Now) -> ScheduleOut:
+def create_schedule(data: ScheduleIn, session: DbSession, actor: Admin, now: Now) -> ScheduleOut:
     layers = [layer.model_dump(mode="json") for layer in data.layers]
-    row = oncall.create_schedule(session, slug=data.slug, name=data.name, tz=data.tz, layers=layers, now=now)
+    row = oncall.create_schedule(session, slug=data.slug, name=data.name, tz=data.tz, layers=layers, now=now,
+                                actor=actor)
     return ScheduleOut(slug=row.slug, name=row.name, tz=row.tz, layers=row.layers)
 
 
 @router.post("/schedules/{slug}/overrides", status_code=201)
-def add_override(slug: str, data: OverrideIn, session: DbSession, _: Commander, now: Now) -> dict:
+def add_override(slug: str, data: OverrideIn, session: DbSession, actor: Commander, now: Now) -> dict:
     row = oncall.add_override(session, schedule_slug=slug, user_email=data.user, start=data.start, end=data.end,
-                              replaces_email=data.replaces, now=now)
+                              replaces_email=data.replaces, now=now, actor=actor)
     return {"id": row.id, "schedule": slug, "user": data.user, "start": row.start, "end": row.end}
 
 
@@ -95,15 +97,15 @@ def list_policies(session: ReadSession, _: Reader) -> list[PolicyOut]:
 
 
 @router.post("/escalation-policies", response_model=PolicyOut, status_code=201)
-def create_policy(data: PolicyIn, session: DbSession, _: Admin, now: Now) -> PolicyOut:
+def create_policy(data: PolicyIn, session: DbSession, actor: Admin, now: Now) -> PolicyOut:
     row = oncall.create_policy(session, slug=data.slug, name=data.name, repeat=data.repeat, now=now,
-                               steps=[s.model_dump() for s in data.steps])
+                               steps=[s.model_dump() for s in data.steps], actor=actor)
     return PolicyOut.model_validate(row)
 
 
 @router.put("/services/{slug}/escalation-policy", status_code=204)
-def bind_policy(slug: str, data: BindPolicyIn, session: DbSession, _: Admin) -> Response:
-    oncall.bind_service(session, service_slug=slug, policy_slug=data.policy)
+def bind_policy(slug: str, data: BindPolicyIn, session: DbSession, actor: Admin, now: Now) -> Response:
+    oncall.bind_service(session, service_slug=slug, policy_slug=data.policy, now=now, actor=actor)
     return Response(status_code=204)
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
+from codeblue.audit import service as audit
 from codeblue.auth import service as auth
 from codeblue.auth.actor import Actor
 from codeblue.auth.permissions import Perm
@@ -72,6 +73,8 @@ def create(session: Session, *, incident: Incident, data: FollowUpIn, actor: Act
 def update(session: Session, *, item: FollowUp, patch: FollowUpPatch, actor: Actor, now: datetime) -> FollowUp:
     actor.require(Perm.INCIDENT_RESPOND)
     fields = patch.model_fields_set
+    old = {name: getattr(item, name) for name in ("title", "due_on", "priority", "description", "resolution")}
+    old["owner"] = item.owner.email
     if "owner" in fields and patch.owner is not None:
         item.owner = auth.require_user(session, email=patch.owner)
         item.owner_id = item.owner.id
@@ -81,6 +84,12 @@ def update(session: Session, *, item: FollowUp, patch: FollowUpPatch, actor: Act
     for name in ("description", "resolution"):
         if name in fields:
             setattr(item, name, getattr(patch, name) or "")
+    new = {name: getattr(item, name) for name in ("title", "due_on", "priority", "description", "resolution")}
+    new["owner"] = item.owner.email
+    changed = [k for k in new if new[k] != old[k]]
+    if changed:  # a change of status is audited with its timeline entry below
+        audit.record(session, actor=actor, action="follow_up.updated", subject_type="follow_up", subject_id=item.id,
+                     now=now, before={k: old[k] for k in changed}, after={k: new[k] for k in changed})
     before = item.status
     if patch.status is not None and patch.status != before:
         if patch.status == "wont_do" and not item.resolution.strip():

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from codeblue.audit import service as audit
 from codeblue.auth.actor import Actor
 from codeblue.auth.permissions import Perm
 from codeblue.engine import reminders, timers
@@ -76,6 +77,7 @@ def update(session: Session, *, review: Review, patch: ReviewPatch, actor: Actor
     actor.require(Perm.INCIDENT_RESPOND)
     if review.status == "done":
         raise Conflict(f"the review of {review.incident.ref} is done; reopen it to edit")
+    before, after = {}, {}
     for name in patch.model_fields_set:
         value = getattr(patch, name)
         if name == "timeline":
@@ -84,8 +86,13 @@ def update(session: Session, *, review: Review, patch: ReviewPatch, actor: Actor
             value = list(value or [])
         elif value is None:
             value = ""
+        if getattr(review, name) != value:
+            before[name], after[name] = getattr(review, name), value
         setattr(review, name, value)
     review.updated_at = now
+    if after:
+        audit.record(session, actor=actor, action="review.updated", subject_type="incident",
+                     subject_id=review.incident.ref, now=now, before=before, after=after)
     return review
 
 

@@ -132,3 +132,55 @@ def test_cli_verify__exit_0_when_intact_and_1_naming_the_entry_when_not(tmp_path
     assert "audit log broken: entry #2" in result.stderr and "edited" in result.stderr
     data = json.loads(runner.invoke(cli, ["audit", "verify", "--json"]).stdout)
     assert data["ok"] is False and data["problem"]["kind"] == "edited" and data["problem"]["seq"] == 2
+
+
+@pytest.fixture
+def cli_db(tmp_path, monkeypatch, clock):
+    """A database file the CLI opens, holding four entries."""
+    url = f"sqlite:///{tmp_path}/audit.db"
+    monkeypatch.setenv("CODEBLUE_DATABASE_URL", url)
+    assert CliRunner().invoke(cli, ["audit", "verify"]).exit_code == 0  # creates and migrates it
+    db = Database(url)
+    with db.unit_of_work() as session:
+        write(session, clock)
+    yield db
+    db.dispose()
+
+
+def test_cli_verify__names_a_row_deleted_by_direct_sql(cli_db):
+    with cli_db.unit_of_work() as session:
+        unprotect(session)
+        session.execute(text("DELETE FROM audit_entries WHERE seq = 3"))
+    cli_db.dispose()
+    result = CliRunner().invoke(cli, ["audit", "verify"])
+    assert result.exit_code == 1
+    assert "audit log broken: entry #3 was deleted" in result.stderr
+
+
+def test_cli_verify__names_a_row_inserted_by_direct_sql(cli_db, clock):
+    with cli_db.unit_of_work() as session:
+        session.execute(text(
+            "INSERT INTO audit_entries (seq, at, actor, action, subject_type, subject_id, prev_hash, hash) "
+            "VALUES (5, :at, 'mallory', 'breach_case.read', 'breach_case', '1', :prev, :hash)"),
+            {"at": clock.now().replace(tzinfo=None), "prev": "a" * 64, "hash": "b" * 64})
+    cli_db.dispose()
+    result = CliRunner().invoke(cli, ["audit", "verify", "--json"])
+    assert result.exit_code == 1
+    problem = json.loads(result.stdout)["problem"]
+    assert (problem["kind"], problem["seq"]) == ("inserted", 5) and "entry #5" in problem["message"]
+
+
+def test_cli_export__json_lines_since_an_instant_and_the_export_is_audited(cli_db, clock):
+    since = (clock.now() + timedelta(seconds=2)).isoformat()
+    result = CliRunner().invoke(cli, ["audit", "export", "--since", since])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["subject_id"] for line in lines if line["action"] == "breach_case.read"] == ["3", "4"]
+    exported = [line for line in lines if line["action"] == "audit.exported"]
+    assert len(exported) == 1 and exported[0]["actor"].startswith("cli:")
+    assert CliRunner().invoke(cli, ["audit", "verify"]).exit_code == 0
+
+
+def test_cli_export__an_instant_without_an_offset_is_refused(cli_db):
+    result = CliRunner().invoke(cli, ["audit", "export", "--since", "2026-03-10T14:00:00"])
+    assert result.exit_code == 2 and "UTC offset" in result.stderr

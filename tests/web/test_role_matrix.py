@@ -79,6 +79,7 @@ MATRIX: dict[tuple[str, str], Perm | str] = {
     ("DELETE", "/api/v1/breach-evidence/{evidence_id}"): COMPLIANCE,
     ("GET", "/api/v1/audit"): COMPLIANCE,
     ("GET", "/api/v1/audit/verify"): COMPLIANCE,
+    ("GET", "/api/v1/audit/export"): COMPLIANCE,
     # senders and paging links: their key or signed token is the credential
     ("POST", "/v2/enqueue"): ANYONE,
     ("POST", "/api/v1/hooks/{type_}/{key}"): ANYONE,

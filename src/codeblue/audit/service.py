@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -81,23 +81,59 @@ def unit_of_work(db: Database) -> Iterator[Session]:
                     record(session, **fields)
 
 
-def entries(session: Session, *, actor: Actor, now: datetime, subject_type: str | None = None,
-            subject_id: str | None = None, action: str | None = None, limit: int = 100,
+@dataclass(frozen=True)
+class Filter:
+    """Which entries to read: each field left None matches every entry; `since` is inclusive, `until` not."""
+
+    actor: str | None = None
+    action: str | None = None
+    subject_type: str | None = None
+    subject_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def apply(self, query: Select) -> Select:
+        if self.actor:
+            query = query.where(AuditEntry.actor == self.actor)
+        if self.action:
+            # "auth." names a family of actions; anything else names one.
+            query = query.where(AuditEntry.action.startswith(self.action, autoescape=True)
+                                if self.action.endswith(".") else AuditEntry.action == self.action)
+        if self.subject_type:
+            query = query.where(AuditEntry.subject_type == self.subject_type)
+        if self.subject_id:
+            query = query.where(AuditEntry.subject_id == self.subject_id)
+        if self.since is not None:
+            query = query.where(AuditEntry.at >= self.since)
+        if self.until is not None:
+            query = query.where(AuditEntry.at < self.until)
+        return query
+
+    def described(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+def entries(session: Session, *, actor: Actor, now: datetime, where: Filter = Filter(), limit: int = 100,
             offset: int = 0) -> tuple[list[AuditEntry], int]:
     """Entries newest first; reading them is itself recorded, as they hold breach-case data."""
-    query = select(AuditEntry)
-    if subject_type:
-        query = query.where(AuditEntry.subject_type == subject_type)
-    if subject_id:
-        query = query.where(AuditEntry.subject_id == subject_id)
-    if action:
-        query = query.where(AuditEntry.action == action)
+    query = where.apply(select(AuditEntry))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = list(session.scalars(query.order_by(AuditEntry.seq.desc()).limit(limit).offset(offset)))
     record(session, actor=actor, action="audit.read", subject_type="audit", subject_id="*", now=now,
-           after={"subject_type": subject_type, "subject_id": subject_id, "action": action,
-                  "seqs": [e.seq for e in rows]})
+           after={**where.described(), "seqs": [e.seq for e in rows]})
     return rows, total
+
+
+def record_export(session: Session, *, actor: Actor, now: datetime, where: Filter) -> None:
+    """Audit an export before it is streamed: who took which part of the log."""
+    record(session, actor=actor, action="audit.exported", subject_type="audit", subject_id="*", now=now,
+           after=where.described())
+
+
+def export(session: Session, *, where: Filter = Filter()) -> Iterator[AuditEntry]:
+    """Matching entries oldest first, in chain order, read in batches so a large log streams in little memory."""
+    query = where.apply(select(AuditEntry)).order_by(AuditEntry.seq).execution_options(yield_per=1000)
+    yield from session.scalars(query)
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,19 @@ class Settings(BaseSettings):
     pagerduty_events_url: str = "https://events.pagerduty.com/v2/enqueue"
     webhook_signing_secret: SecretStr = SecretStr("")
 
+    # Optional single sign-on with OpenID Connect (needs the 'oidc' extra). Set the issuer and client id to turn it on.
+    oidc_issuer: str = Field("", description="the provider's issuer URL, e.g. https://login.example.org/realms/x")
+    oidc_discovery_url: str = Field("", description="default: the issuer's /.well-known/openid-configuration")
+    oidc_client_id: str = ""
+    oidc_client_secret: SecretStr = SecretStr("")
+    oidc_allowed_domains: str = Field("", description="comma-separated email domains that may sign in; empty = any")
+    oidc_new_user_role: Literal["", "viewer", "responder", "commander", "compliance", "admin"] = Field(
+        "", description="role of an account made on a first sign-on; empty = only existing accounts may sign in")
+    oidc_role_claim: str = Field("", description="a claim (string or list) naming the role of a new account")
+    oidc_role_map: dict[str, str] = Field(default_factory=dict,
+                                          description='claim value → role, JSON, e.g. {"oncall-leads": "commander"}')
+    oidc_button_label: str = "Sign in with single sign-on"
+
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
         if self.env != "production":
@@ -70,6 +83,8 @@ class Settings(BaseSettings):
             raise ValueError("CODEBLUE_SECRET_KEY must be set to at least 32 random characters in production")
         if self.smtp_username and self.smtp_security == "none":
             raise ValueError("CODEBLUE_SMTP_SECURITY=none would send the SMTP password in clear; use starttls or tls")
+        if self.oidc_issuer and not self.oidc_issuer.startswith("https://"):
+            raise ValueError("CODEBLUE_OIDC_ISSUER must be an https:// URL in production")
         for name in ("slack_api_url", "twilio_api_url", "pagerduty_events_url"):
             if not getattr(self, name).startswith("https://"):
                 raise ValueError(f"CODEBLUE_{name.upper()} must be an https:// URL in production")
@@ -87,6 +102,12 @@ class Settings(BaseSettings):
                        if not _value(getattr(self, f"twilio_{n}"))]
             if missing:
                 raise ValueError(f"Twilio is half configured: {', '.join(missing)} missing")
+        if bool(self.oidc_issuer) != bool(self.oidc_client_id):
+            raise ValueError("CODEBLUE_OIDC_ISSUER and CODEBLUE_OIDC_CLIENT_ID go together")
+        roles = {"viewer", "responder", "commander", "compliance", "admin"}
+        wrong = sorted(v for v in self.oidc_role_map.values() if v not in roles)
+        if wrong:
+            raise ValueError(f"CODEBLUE_OIDC_ROLE_MAP maps to unknown roles: {', '.join(wrong)}")
         return self
 
     @property
@@ -106,6 +127,18 @@ class Settings(BaseSettings):
     def https(self) -> bool:
         """Whether people reach the server over TLS: cookies are then Secure and HSTS is sent."""
         return self.public_url.startswith("https://")
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id)
+
+    @property
+    def oidc_discovery(self) -> str:
+        return self.oidc_discovery_url or self.oidc_issuer.rstrip("/") + "/.well-known/openid-configuration"
+
+    @property
+    def oidc_domains(self) -> frozenset[str]:
+        return frozenset(d.strip().lower().lstrip("@") for d in self.oidc_allowed_domains.split(",") if d.strip())
 
     @property
     def is_sqlite(self) -> bool:

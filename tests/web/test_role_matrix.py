@@ -92,6 +92,8 @@ MATRIX: dict[tuple[str, str], Perm | str] = {
     # pages, web sessions
     ("GET", "/sign-in"): OPEN,
     ("POST", "/sign-in"): ANYONE,
+    ("GET", "/sign-in/oidc"): ANYONE,  # 404 unless single sign-on is configured
+    ("GET", "/sign-in/oidc/callback"): ANYONE,
     ("POST", "/sign-out"): SIGNED_IN,
     ("GET", "/"): READ,
     ("GET", "/events/dashboard"): READ,

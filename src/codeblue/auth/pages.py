@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from codeblue.auth import service as auth
-from codeblue.auth import sessions, signin
+from codeblue.auth import oidc, sessions, signin
 from codeblue.auth.models import ApiToken, User
 from codeblue.auth.permissions import GRANTABLE, Role
 from codeblue.deps import AppSettings, DbId, DbSession, Now, PageAdmin, ReadSession, SignedIn, address_of, clean_form
@@ -30,6 +30,7 @@ class SignInPage:
     csrf_token: str
     email: str = ""
     problem: str = ""
+    sso_label: str = ""  # shown as a single sign-on link when OpenID Connect is configured
 
 
 @dataclass
@@ -56,8 +57,9 @@ def _presession(request: Request, settings) -> tuple[str, str]:
 def _sign_in_page(request: Request, settings, *, next_: str, email: str = "", problem: str = "",
                   status: int = 200, headers: dict[str, str] | None = None) -> HTMLResponse:
     nonce, token = _presession(request, settings)
-    response = render.page("sign_in.html", SignInPage(next=next_, csrf_token=token, email=email, problem=problem),
-                           status=status, headers=headers)
+    page = SignInPage(next=next_, csrf_token=token, email=email, problem=problem,
+                      sso_label=settings.oidc_button_label if settings.oidc_enabled else "")
+    response = render.page("sign_in.html", page, status=status, headers=headers)
     response.set_cookie(csrf.PRESESSION_COOKIE, nonce, max_age=86_400, httponly=True, samesite="lax",
                         secure=settings.https, path="/")
     return response
@@ -90,9 +92,55 @@ def sign_in(
         return _sign_in_page(request, settings, next_=local_path(next), email=email, problem=result.problem or "",
                              status=status, headers=headers)
     response = RedirectResponse(local_path(next), status_code=303)
-    response.set_cookie(sessions.COOKIE, result.secret, max_age=int(settings.session_lifetime.total_seconds()),
-                        httponly=True, samesite="lax", secure=settings.https, path="/")
+    _session_cookie(response, settings, result.secret)
     response.delete_cookie(csrf.PRESESSION_COOKIE, path="/")
+    return response
+
+
+def _session_cookie(response: Response, settings, secret: str) -> None:
+    response.set_cookie(sessions.COOKIE, secret, max_age=int(settings.session_lifetime.total_seconds()),
+                        httponly=True, samesite="lax", secure=settings.https, path="/")
+
+
+@public.get("/sign-in/oidc")
+def oidc_start(settings: AppSettings, now: Now,
+               next: Annotated[str | None, Query(max_length=2000)] = None) -> Response:
+    """Send the browser to the single sign-on provider, remembering this sign-in's state in a cookie."""
+    oidc.require(settings)
+    url, flow = oidc.start(settings, next_=local_path(next), now=now)
+    response = RedirectResponse(url, status_code=303)
+    # Lax, so the provider's top-level redirect back carries it.
+    response.set_cookie(oidc.COOKIE, oidc.seal(flow, settings.secret_key), max_age=oidc.FLOW_SECONDS,
+                        httponly=True, samesite="lax", secure=settings.https, path="/sign-in/oidc")
+    return response
+
+
+@public.get("/sign-in/oidc/callback", response_class=HTMLResponse)
+def oidc_callback(request: Request, session: DbSession, now: Now, settings: AppSettings,
+                  code: Annotated[str, Query(max_length=4096)] = "",
+                  state: Annotated[str, Query(max_length=512)] = "",
+                  error: Annotated[str, Query(max_length=200)] = "") -> Response:
+    """The provider's answer: a verified ID token for an allowed account starts a session; anything else
+    shows the sign-in page with the reason, and is audited."""
+    oidc.require(settings)
+    address = address_of(request)
+    try:
+        if error or not code:
+            raise oidc.Refused(f"The provider did not sign you in ({error or 'no code'}).")
+        flow = oidc.unseal(request.cookies.get(oidc.COOKIE, ""), settings.secret_key, now=now)
+        claims = oidc.finish(settings, flow=flow, state=state, code=code, now=now)
+        user = oidc.user_for(session, settings, oidc.admit(settings, claims), now=now)
+    except oidc.Refused as exc:
+        signin.sso_refused(session, reason=str(exc), address=address, now=now)
+        response = _sign_in_page(request, settings, next_="/", problem=str(exc), status=401)
+        response.delete_cookie(oidc.COOKIE, path="/sign-in/oidc")
+        return response
+    secret = signin.sso_sign_in(session, user=user, address=address, user_agent=request.headers.get("user-agent", ""),
+                                now=now, lifetime=settings.session_lifetime, idle=settings.session_idle,
+                                subject=str(claims.get("sub", "")))
+    response = RedirectResponse(flow.next or "/", status_code=303)
+    _session_cookie(response, settings, secret)
+    response.delete_cookie(oidc.COOKIE, path="/sign-in/oidc")
     return response
 
 

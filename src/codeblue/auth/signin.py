@@ -86,6 +86,22 @@ def sign_out(session: Session, *, secret: str, address: str, now: datetime) -> N
                               address=address, session=session)
 
 
+def sso_sign_in(session: Session, *, user, address: str, user_agent: str, now: datetime, lifetime: timedelta,
+                idle: timedelta, subject: str) -> str:
+    """Start a session for a person the single sign-on provider vouched for; its cookie secret."""
+    _, secret = sessions.start(session, user=user, address=address[:254] or "unknown", user_agent=user_agent,
+                               now=now, lifetime=lifetime, idle=idle)
+    record_security_event("sign_in", actor=_actor(user), subject=user.email, outcome="ok", at=now, address=address,
+                          details={"method": "oidc", "oidc_subject": subject[:200]}, session=session)
+    return secret
+
+
+def sso_refused(session: Session, *, reason: str, address: str, now: datetime) -> None:
+    record_security_event("sign_in_failed", actor=Actor(kind="anonymous", name=address[:200] or "unknown"),
+                          subject="oidc", outcome="failed", at=now, address=address,
+                          details={"method": "oidc", "reason": reason}, session=session)
+
+
 def _actor(user) -> Actor:
     return Actor(kind="user", name=user.email, user_id=user.id)
 

@@ -38,6 +38,7 @@ from codeblue.oncall import pages as oncall_pages
 from codeblue.policy import service as policy
 from codeblue.reviews import api as reviews_api
 from codeblue.settings import Settings
+from codeblue.web import apidocs
 from codeblue.web.headers import SecurityHeaders
 
 log = logging.getLogger("codeblue")
@@ -71,7 +72,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         description="Incident response for teams that run healthcare systems.",
         lifespan=lifespan,
         # The interactive docs load third-party scripts, which the Content-Security-Policy refuses;
-        # the OpenAPI document itself stays at /openapi.json.
+        # /docs is a server-rendered reference instead (codeblue.web.apidocs).
         docs_url=None,
         redoc_url=None,
     )
@@ -125,5 +126,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     app.include_router(oncall_pages.router)
     app.include_router(metrics_pages.router)
     app.include_router(metrics_api.router)
+    app.include_router(apidocs.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
     return app

@@ -23,6 +23,7 @@ SIGNED_IN = "any signed-in person"
 
 MATRIX: dict[tuple[str, str], Perm | str] = {
     ("GET", "/openapi.json"): OPEN,
+    ("GET", "/docs"): OPEN,
     ("GET", "/healthz"): OPEN,
     ("GET", "/readyz"): OPEN,
     ("GET", "/metrics"): OPEN,

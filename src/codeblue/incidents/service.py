@@ -140,7 +140,8 @@ def create(
            data={"source": source, "severity": severity, "type": itype})
     record(session, incident, kind="classified", actor=actor, now=now,
            summary=f"Classified {severity} {pack.incident_type(itype).name}: {reason}",
-           data={"rule": rule, "reason": reason, "severity": severity, "type": itype})
+           data={"rule": rule, "reason": reason, "severity": severity, "type": itype,
+                 "severity_by_person": data.severity is not None})
     if incident.phi_suspected:
         record(session, incident, kind="flag_changed", actor=actor, now=now,
                summary="Flagged PHI suspected", data={"flag": "phi_suspected", "value": True})

@@ -109,11 +109,12 @@ def _set(session: Session, incident: Incident, row: ChecklistItem, *, done: bool
          note: str, auto: bool) -> None:
     row.done, row.note = done, note
     row.done_at, row.done_by = (now, actor.label) if done else (None, None)
-    verb = ("Ticked" if done else "Unticked") + (" automatically" if auto else "")
+    if auto:
+        return  # the entry that ticked it is on the timeline already; the item names it and the system
+    verb = "Ticked" if done else "Unticked"
     incidents.record(session, incident, kind=DONE if done else UNDONE, actor=actor, now=now,
                      summary=f"{verb} '{row.text}' ({row.checklist_name})" + (f": {note}" if note else ""),
-                     data={"checklist": row.checklist_id, "item": row.item_id, "done": done, "auto": auto,
-                           "note": note})
+                     data={"checklist": row.checklist_id, "item": row.item_id, "done": done, "note": note})
 
 
 # --- items the system ticks itself
@@ -133,8 +134,8 @@ def auto_checks(entry: TimelineEntry, incident: Incident) -> set[str]:
             seen.add("investigation_started")
     if (kind == "severity_changed" and data.get("manual")) or kind == "severity_kept":
         seen.add("severity_set")  # kept: an alert's suggestion left a person's severity as it was
-    if kind == "classified" and data.get("rule") is None and by_person:
-        seen.add("severity_set")  # set by a person when opening the incident
+    if kind == "classified" and data.get("severity_by_person") and by_person:
+        seen.add("severity_set")  # given by the person who opened the incident
     if kind == "chat_channel_created":
         seen.add("channel_created")
     if kind == "stakeholders_notified":

@@ -23,7 +23,7 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON")]
 
 
 def _print(text: str) -> None:
-    cli_base.console.print(text, highlight=False, markup=False)
+    typer.echo(text)  # never wrapped: commands are copied from here
 
 
 @runbook.command("show")

@@ -191,19 +191,27 @@ def open_required(rows: list[ChecklistItem], severity: str) -> list[ChecklistIte
 
 def check_resolve(session: Session, *, incident: Incident, actor: Actor, now: datetime,
                   override: str | None) -> None:
-    """A P0/P1 (per the pack) resolves only with its recovery verification done, or an override with a reason."""
+    """A P0/P1 (per the pack) resolves only with its recovery verification done, or an override with a reason.
+
+    People are refused; an automatic resolution goes through and the timeline records the open items."""
     missing = open_required(attach(session, incident=incident, now=now), incident.severity)
     if not missing:
         return
     items = [{"checklist": r.checklist_id, "item": r.item_id, "text": r.text} for r in missing]
     names = "; ".join(f"'{r.text}'" for r in missing)
+    automatic = actor.kind not in ("user", "cli")
+    if automatic:
+        # An integration or the engine resolving (auto-resolve) is never refused: a sender's delivery must not
+        # fail on a checklist. The record says what was open.
+        override = f"resolved automatically by {actor.label}"
     if not (override or "").strip():
         raise Conflict(f"{incident.ref} ({incident.severity}) cannot be resolved: {len(missing)} item(s) of "
                        f"{missing[0].checklist_name} are not done: {names}. Tick them, or resolve with an "
                        "override reason", details={"open_items": items})
     incidents.record(session, incident, kind=OVERRIDDEN, actor=actor, now=now,
-                     summary=f"Resolved with {len(missing)} required checklist item(s) open (override): {override}",
-                     data={"reason": override, "open_items": items})
+                     summary=f"Resolved with {len(missing)} required checklist item(s) open "
+                             f"({'automatic' if automatic else 'override'}): {override}",
+                     data={"reason": override, "open_items": items, "automatic": automatic})
 
 
 observers.on_entry("runbooks.checklists", _observe)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import signal
 import subprocess
 import threading
 import time
@@ -63,7 +64,7 @@ def execute(argv: list[str], *, timeout: float, max_bytes: int) -> Outcome:
 
     def read() -> None:
         assert proc.stdout is not None
-        while block := proc.stdout.read(65536):
+        while block := proc.stdout.read1(65536):
             room = max_bytes - kept[0]
             if room > 0:
                 chunks.append(block[:room])
@@ -78,7 +79,8 @@ def execute(argv: list[str], *, timeout: float, max_bytes: int) -> Outcome:
         proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         timed_out = True
-        proc.kill()
+        # The whole process group: a child the command started must not keep the pipe (and the reader) open.
+        os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
     reader.join(timeout=5)
     return Outcome(argv, b"".join(chunks), None if timed_out else proc.returncode, timed_out, bool(kept[1]),

@@ -41,7 +41,7 @@ def test_create_then_follow_the_whole_flow(client, tokens, ref, clock):
                        json={"note": "fixed", "override_reason": "verified by hand"}).json()["status"] == "resolved"
     timeline = client.get(f"/api/v1/incidents/{ref}/timeline", headers=h).json()
     assert [e["kind"] for e in timeline] == ["created", "classified", "acknowledged", "severity_changed",
-                                            "role_assigned", "status_changed", "note", "resolved"]
+                                            "role_assigned", "status_changed", "note", "resolve_overridden", "resolved"]
     listing = client.get("/api/v1/incidents?status=resolved", headers=h).json()
     assert listing["total"] == 1 and listing["items"][0]["id"] == ref
 

@@ -64,9 +64,13 @@ def test_incident_commands__create_ack_resolve_show(env):
     assert json.loads(cb(env, "incident", "ack", ref, "--json").stdout)["status"] == "acknowledged"
     again = cb(env, "incident", "ack", ref, check=False)
     assert again.returncode == 2 and "cannot be acknowledged" in again.stderr
-    assert json.loads(cb(env, "incident", "resolve", ref, "--json").stdout)["status"] == "resolved"
+    refused = cb(env, "incident", "resolve", ref, check=False)
+    assert refused.returncode == 2 and "cannot be resolved" in refused.stderr
+    resolved = cb(env, "incident", "resolve", ref, "--override-reason", "checked by hand", "--json").stdout
+    assert json.loads(resolved)["status"] == "resolved"
     shown = json.loads(cb(env, "incident", "show", ref, "--json").stdout)
-    assert [e["kind"] for e in shown["timeline"]] == ["created", "classified", "acknowledged", "resolved"]
+    assert [e["kind"] for e in shown["timeline"]] == ["created", "classified", "acknowledged", "resolve_overridden",
+                                                      "resolved"]
     listing = json.loads(cb(env, "incident", "list", "--json").stdout)
     assert listing["total"] == 1
     missing = cb(env, "incident", "show", "INC-2000-01-01-001", check=False)

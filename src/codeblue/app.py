@@ -37,6 +37,8 @@ from codeblue.oncall import api as oncall_api
 from codeblue.oncall import pages as oncall_pages
 from codeblue.policy import service as policy
 from codeblue.reviews import api as reviews_api
+from codeblue.runbooks import api as runbooks_api
+from codeblue.runbooks import pages as runbook_pages
 from codeblue.settings import Settings
 from codeblue.web import apidocs
 from codeblue.web.headers import SecurityHeaders
@@ -90,7 +92,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         sessions=lambda: db.unit_of_work(readonly=True),
     )
     http_errors.install(app)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, evidence_max_bytes=settings.evidence_max_bytes)
     app.add_middleware(SecurityHeaders, https=settings.https)  # outermost: refusals get the headers too
 
     @app.get("/healthz", tags=["health"])
@@ -119,12 +121,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     app.include_router(reviews_api.router)
     app.include_router(compliance_api.router)
     app.include_router(audit_api.router)
+    app.include_router(runbooks_api.router)
     app.include_router(auth_pages.public)
     app.include_router(auth_pages.router)
     app.include_router(incident_pages.router)
     app.include_router(alert_pages.router)
     app.include_router(oncall_pages.router)
     app.include_router(metrics_pages.router)
+    app.include_router(runbook_pages.router)
     app.include_router(metrics_api.router)
     app.include_router(apidocs.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")

@@ -13,6 +13,9 @@ _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 # Sender endpoints accept whatever a monitoring system sends; ingest replaces NULs in what it keeps.
 _SENDER_PATHS = ("/v2/enqueue", "/api/v1/hooks/", "/api/v1/heartbeats/")
 NUL_MESSAGE = "text may not contain NUL (\\u0000) characters"
+# Evidence uploads carry files of any bytes, up to their own limit (settings.evidence_max_bytes).
+EVIDENCE_PATH = re.compile(r"^/(?:api/v1/)?incidents/[^/]+/evidence$")
+MULTIPART_OVERHEAD = 64 * 1024  # the form's boundaries and fields around the file
 
 
 def _has_nul(scope: Scope) -> bool:
@@ -27,9 +30,10 @@ class BodyLimit:
     store them in text, and SQLite would keep what PostgreSQL refuses, so both refuse alike.
     """
 
-    def __init__(self, app: Any, *, max_bytes: int) -> None:
+    def __init__(self, app: Any, *, max_bytes: int, evidence_max_bytes: int | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.evidence_max_bytes = evidence_max_bytes
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -41,15 +45,17 @@ class BodyLimit:
         if scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
+        evidence = self.evidence_max_bytes is not None and EVIDENCE_PATH.match(scope["path"]) is not None
+        limit = max(self.max_bytes, self.evidence_max_bytes + MULTIPART_OVERHEAD) if evidence else self.max_bytes
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None:
             try:
-                too_big = int(declared) > self.max_bytes
+                too_big = int(declared) > limit
             except ValueError:
                 await self._refuse(send, 400, "bad_request", "Content-Length is not a number")
                 return
             if too_big:
-                await self._refuse_size(send)
+                await self._refuse_size(send, limit)
                 return
         chunks: list[bytes] = []
         size = 0
@@ -59,14 +65,15 @@ class BodyLimit:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
-                await self._refuse_size(send)
+            if size > limit:
+                await self._refuse_size(send, limit)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        if not scope["path"].startswith(_SENDER_PATHS) and _JSON_NUL.search(body):
+        # Evidence files are bytes, not JSON text; the evidence routes refuse NULs in their own text fields.
+        if not evidence and not scope["path"].startswith(_SENDER_PATHS) and _JSON_NUL.search(body):
             await self._refuse(send, 400, "bad_input", NUL_MESSAGE)
             return
         replayed = False
@@ -80,8 +87,8 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse_size(self, send: Any) -> None:
-        await self._refuse(send, 413, "payload_too_large", f"the request body is larger than {self.max_bytes} bytes")
+    async def _refuse_size(self, send: Any, limit: int) -> None:
+        await self._refuse(send, 413, "payload_too_large", f"the request body is larger than {limit} bytes")
 
     @staticmethod
     async def _refuse(send: Any, status: int, code: str, message: str) -> None:

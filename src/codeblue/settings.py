@@ -43,6 +43,13 @@ class Settings(BaseSettings):
     live_stream_seconds: float = Field(30.0, gt=0, le=3600, description="an event stream ends (and the browser "
                                        "reconnects) after this long, so restarts never wait on one")
     metrics_token: str = Field("", description="when set, /metrics needs 'Authorization: Bearer <token>'")
+    evidence_max_bytes: int = Field(10 * 1024 * 1024, ge=1024, le=512 * 1024 * 1024,
+                                    description="largest piece of evidence; uploads to the evidence routes may be this big")
+    # Running a runbook's diagnostic commands from the server: off unless an admin turns it on.
+    runbook_commands_enabled: bool = False
+    runbook_command_allow: list[str] = Field(default_factory=list, description="executables that may run, e.g. [\"aws\"]")
+    runbook_command_timeout_seconds: float = Field(30.0, gt=0, le=600)
+    runbook_command_output_bytes: int = Field(256 * 1024, ge=1024, le=16 * 1024 * 1024)
 
     # Channels. Each is configured by its settings; one left without them is simply not built.
     # Webhook, Slack incoming webhook and PagerDuty need nothing but the contact method's address.

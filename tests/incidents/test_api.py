@@ -37,10 +37,11 @@ def test_create_then_follow_the_whole_flow(client, tokens, ref, clock):
     assert r.status_code == 200, r.text
     assert r.json()["roles"]["commander"]["email"] == "tok-commander@example.org"
     assert client.post(f"/api/v1/incidents/{ref}/notes", headers=h, json={"text": "rollback done"}).status_code == 201
-    assert client.post(f"/api/v1/incidents/{ref}/resolve", headers=h, json={"note": "fixed"}).json()["status"] == "resolved"
+    assert client.post(f"/api/v1/incidents/{ref}/resolve", headers=h,
+                       json={"note": "fixed", "override_reason": "verified by hand"}).json()["status"] == "resolved"
     timeline = client.get(f"/api/v1/incidents/{ref}/timeline", headers=h).json()
     assert [e["kind"] for e in timeline] == ["created", "classified", "acknowledged", "severity_changed",
-                                            "role_assigned", "status_changed", "note", "resolved"]
+                                            "role_assigned", "status_changed", "note", "resolve_overridden", "resolved"]
     listing = client.get("/api/v1/incidents?status=resolved", headers=h).json()
     assert listing["total"] == 1 and listing["items"][0]["id"] == ref
 

@@ -96,7 +96,9 @@ def test_incident_actions__each_form_changes_the_incident_and_lands_on_the_timel
 
     assert responder.post(f"/incidents/{ref}/notes", {"text": "  "}).status_code == 422
     assert responder.post(f"/incidents/{ref}/notes", {"text": "DB failover started"}).status_code == 303
-    assert responder.post(f"/incidents/{ref}/resolve", {"note": "replica promoted"}).status_code == 303
+    assert responder.post(f"/incidents/{ref}/resolve", {"note": "replica promoted"}).status_code == 409
+    assert responder.post(f"/incidents/{ref}/resolve", {"note": "replica promoted",
+                                                        "override_reason": "replica checked by hand"}).status_code == 303
     assert responder.post(f"/incidents/{ref}/resolve").status_code == 409
 
     page = responder.get(f"/incidents/{ref}").text

@@ -85,8 +85,9 @@ def acknowledge(incident: CurrentIncident, session: DbSession, actor: Responder,
 @router.post("/{ref}/resolve", response_model=IncidentOut)
 def resolve(incident: CurrentIncident, session: DbSession, actor: Responder, now: Now,
             data: Annotated[ResolveIn | None, Body()] = None) -> IncidentOut:
-    note = data.note if data else None
-    return _out(incidents.resolve(session, incident=incident, actor=actor, now=now, note=note))
+    data = data or ResolveIn()
+    return _out(incidents.resolve(session, incident=incident, actor=actor, now=now, note=data.note,
+                                  override_reason=data.override_reason))
 
 
 @router.post("/{ref}/close", response_model=IncidentOut)

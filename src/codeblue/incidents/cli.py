@@ -96,9 +96,13 @@ def ack(ref: str, note: Annotated[str | None, typer.Option()] = None, as_json: J
 
 
 @app.command()
-def resolve(ref: str, note: Annotated[str | None, typer.Option()] = None, as_json: JsonFlag = False) -> None:
+def resolve(ref: str, note: Annotated[str | None, typer.Option()] = None,
+            override_reason: Annotated[str | None, typer.Option(
+                help="Resolve with required checklist items (recovery verification) open, and why")] = None,
+            as_json: JsonFlag = False) -> None:
     """Resolve an incident."""
     with cli_base.unit_of_work() as session:
         incident = incidents.get(session, ref=ref)
-        out = _out(incidents.resolve(session, incident=incident, actor=cli_base.actor(), now=cli_base.now(), note=note))
+        out = _out(incidents.resolve(session, incident=incident, actor=cli_base.actor(), now=cli_base.now(), note=note,
+                                     override_reason=override_reason))
     _show(out, as_json)

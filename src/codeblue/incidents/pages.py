@@ -127,6 +127,8 @@ def add_note(incident: CurrentIncident, viewer: PageResponder, session: DbSessio
 
 
 @router.post("/incidents/{ref}/resolve")
-def resolve(incident: CurrentIncident, viewer: PageResponder, session: DbSession, now: Now, note: Text = "") -> Response:
-    incidents.resolve(session, incident=incident, actor=viewer.actor, now=now, note=note.strip() or None)
+def resolve(incident: CurrentIncident, viewer: PageResponder, session: DbSession, now: Now, note: Text = "",
+            override_reason: Annotated[str, Form(max_length=2_000)] = "") -> Response:
+    incidents.resolve(session, incident=incident, actor=viewer.actor, now=now, note=note.strip() or None,
+                      override_reason=override_reason.strip() or None)
     return _back(incident.ref)

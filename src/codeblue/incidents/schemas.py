@@ -57,6 +57,8 @@ class AcknowledgeIn(StrictIn):
 
 class ResolveIn(StrictIn):
     note: str | None = Field(None, max_length=20_000)
+    override_reason: str | None = Field(None, min_length=1, max_length=2_000, description=(
+        "Resolve with checklist items required to resolve (recovery verification) still open, and why"))
 
 
 class CloseIn(StrictIn):

@@ -18,7 +18,7 @@ from codeblue.catalog import service as catalog
 from codeblue.compliance import service as breaches
 from codeblue.errors import BadInput, InvalidTransition, NotFound
 from codeblue.engine import timers
-from codeblue.incidents import ids, lifecycle
+from codeblue.incidents import ids, lifecycle, observers
 from codeblue.incidents.lifecycle import Status
 from codeblue.incidents.models import Incident, IncidentRole, TimelineEntry
 from codeblue.incidents.schemas import IncidentCreate, IncidentPatch
@@ -62,6 +62,7 @@ def record(
     )
     session.add(entry)
     incident.updated_at = now
+    observers.entry_written(session, incident, entry)
     return entry
 
 
@@ -163,7 +164,8 @@ def create(
            data={"source": source, "severity": severity, "type": itype})
     record(session, incident, kind="classified", actor=actor, now=now,
            summary=f"Classified {severity} {pack.incident_type(itype).name}: {reason}",
-           data={"rule": rule, "reason": reason, "severity": severity, "type": itype})
+           data={"rule": rule, "reason": reason, "severity": severity, "type": itype,
+                 "severity_by_person": data.severity is not None})
     if incident.phi_suspected:
         record(session, incident, kind="flag_changed", actor=actor, now=now,
                summary="Flagged PHI suspected", data={"flag": "phi_suspected", "value": True})
@@ -184,12 +186,16 @@ def transition(
     """Move the incident along its lifecycle, stamping the times the move implies.
 
     Closing needs the post-incident review done; `override` is an admin's reason to close without it.
+    Resolving asks the resolve guards (checklists required to resolve); `override` is then the reason to
+    resolve with them incomplete.
     """
     actor.require(Perm.INCIDENT_COMMAND if to == Status.CLOSED else Perm.INCIDENT_RESPOND)
     before = incident.status
     target = lifecycle.check(before, to)
     if target == Status.CLOSED:
         reviews.check_close(session, incident=incident, actor=actor, now=now, override=override)
+    if target == Status.RESOLVED:
+        observers.resolving(session, incident, actor=actor, now=now, override=override)
     # A person moving work on from triggered has seen it; an integration's automatic move has not.
     by_person = actor.kind in ("user", "cli")
     acknowledges = target == Status.ACKNOWLEDGED or (by_person and target != Status.RESOLVED)
@@ -245,11 +251,13 @@ def acknowledge(session: Session, *, incident: Incident, actor: Actor, now: date
     return transition(session, incident=incident, to=Status.ACKNOWLEDGED, actor=actor, now=now, note=note, via=via)
 
 
-def resolve(session: Session, *, incident: Incident, actor: Actor, now: datetime, note: str | None = None) -> Incident:
+def resolve(session: Session, *, incident: Incident, actor: Actor, now: datetime, note: str | None = None,
+            override_reason: str | None = None) -> Incident:
     if not lifecycle.is_open(incident.status):
         raise InvalidTransition(f"{incident.ref} cannot be resolved: it is {incident.status} already",
                                 details={"status": incident.status})
-    return transition(session, incident=incident, to=Status.RESOLVED, actor=actor, now=now, note=note)
+    return transition(session, incident=incident, to=Status.RESOLVED, actor=actor, now=now, note=note,
+                      override=override_reason)
 
 
 def change_severity(

@@ -17,6 +17,7 @@ from codeblue.incidents import service as incidents
 from codeblue.incidents.models import Incident, TimelineEntry
 from codeblue.oncall.setup import PLACEHOLDER_DOMAIN
 from codeblue.policy.schema import SEVERITY_IDS
+from codeblue.runbooks import views as runbook_views
 from codeblue.web.viewer import Viewer
 
 STATUS_UPDATE_KINDS = ("status_update",)  # timeline kinds that count as a posted status update
@@ -107,6 +108,7 @@ class IncidentPage:
     commander_email: str
     version: str
     nav_current: str = "/"
+    playbook: Any = None  # the runbook, checklists and evidence section (codeblue.runbooks.views)
 
 
 def card(incident: Incident, *, now: datetime, last_update_at: datetime | None) -> Card:
@@ -189,5 +191,5 @@ def incident_page(session: Session, *, incident: Incident, viewer: Viewer, now: 
         actions=Actions(acknowledge=respond and incident.status == lifecycle.Status.TRIGGERED,
                         respond=respond, command=viewer.can(Perm.INCIDENT_COMMAND), resolve=respond and is_open),
         severities=[(s.id, s.name) for s in pack.severities], people=people, commander_email=commander,
-        version=version,
+        version=version, playbook=runbook_views.section(session, incident=incident, viewer=viewer, now=now),
     )

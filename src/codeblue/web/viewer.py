@@ -23,6 +23,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Escalation", "/escalation-policies", Perm.INCIDENT_READ),
     NavItem("Integrations", "/integrations", Perm.INCIDENT_READ),
     NavItem("Metrics", "/response-metrics", Perm.INCIDENT_READ),
+    NavItem("Readiness", "/readiness", Perm.INCIDENT_READ),
     NavItem("Users", "/users", Perm.ADMIN),
 )
 

@@ -1,0 +1,1 @@
+"""Runbooks and checklists attached to an incident, step completion, evidence capture."""

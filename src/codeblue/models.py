@@ -2,6 +2,7 @@
 
 from codeblue.alerts.heartbeats import Heartbeat
 from codeblue.audit.models import AuditEntry, AuditHead
+from codeblue.comms.models import ChatChannel, StatusUpdate
 from codeblue.compliance.models import BreachCase, BreachNotice, NoticeEvidence
 from codeblue.reviews.models import FollowUp, Review
 from codeblue.alerts.models import Alert, Delivery, Integration
@@ -21,4 +22,4 @@ from codeblue.auth.models import ApiToken, SignInThrottle, User, WebSession
 from codeblue.catalog.models import Service
 from codeblue.incidents.models import DaySequence, Incident, IncidentRole, TimelineEntry
 
-__all__ = ["Alert", "ApiToken", "AuditEntry", "AuditHead", "BreachCase", "BreachNotice", "ContactMethod", "DaySequence", "Delivery", "Escalation", "EscalationPolicy", "FollowUp", "Heartbeat", "Incident", "IncidentRole", "Integration", "NamedContact", "NoticeEvidence", "Notification", "NotificationRule", "Review", "Schedule", "ScheduleOverride", "Service", "ServicePolicy", "SignInThrottle", "TimelineEntry", "Timer", "User", "WebSession"]
+__all__ = ["Alert", "ApiToken", "AuditEntry", "AuditHead", "BreachCase", "BreachNotice", "ChatChannel", "ContactMethod", "DaySequence", "Delivery", "Escalation", "EscalationPolicy", "FollowUp", "Heartbeat", "Incident", "IncidentRole", "Integration", "NamedContact", "NoticeEvidence", "Notification", "NotificationRule", "Review", "Schedule", "ScheduleOverride", "Service", "ServicePolicy", "SignInThrottle", "StatusUpdate", "TimelineEntry", "Timer", "User", "WebSession"]

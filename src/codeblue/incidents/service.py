@@ -14,6 +14,7 @@ from codeblue.auth import service as auth
 from codeblue.auth.actor import Actor
 from codeblue.auth.permissions import Perm
 from codeblue.catalog import service as catalog
+from codeblue.comms import service as comms
 from codeblue.compliance import service as breaches
 from codeblue.errors import BadInput, InvalidTransition, NotFound
 from codeblue.engine import timers
@@ -149,7 +150,8 @@ def create(
     # Paging starts from the engine, armed here so it commits with the incident or not at all.
     timers.arm(session, kind=fence.START, subject_id=incident.id, due_at=now, now=now)
     notices.arm(session, pack=pack, incident_id=incident.id, incident_type=itype,
-                phi_suspected=incident.phi_suspected, now=now)
+                phi_suspected=incident.phi_suspected, severity=severity, now=now)
+    comms.on_open(session, incident=incident, now=now)
     return incident
 
 
@@ -195,6 +197,7 @@ def transition(
     record(session, incident, kind=kind, actor=actor, now=now, summary=summary, data=data)
     if target == Status.RESOLVED:
         reviews.open_for(session, incident=incident, now=now)
+    comms.after_change(session, incident=incident, now=now, what="resolved" if target == Status.RESOLVED else "status")
     return incident
 
 
@@ -242,6 +245,7 @@ def change_severity(
     record(session, incident, kind="severity_changed", actor=actor, now=now,
            summary=f"Severity {before} → {severity}: {reason}",
            data={"from": before, "to": severity, "reason": reason, "manual": True})
+    comms.after_change(session, incident=incident, now=now, what="severity")
     return incident
 
 
@@ -263,7 +267,7 @@ def change_type(session: Session, *, incident: Incident, type_id: str, actor: Ac
            summary=f"Type {before} → {type_id} ({itype.name}): {reason}",
            data={"from": before, "to": type_id, "reason": reason, "manual": True})
     notices.arm(session, pack=pack, incident_id=incident.id, incident_type=type_id,
-                phi_suspected=incident.phi_suspected, now=now)
+                phi_suspected=incident.phi_suspected, severity=incident.severity, now=now)
     return incident
 
 
@@ -307,7 +311,7 @@ def set_flag(session: Session, *, incident: Incident, flag: str, value: bool, ac
         breaches.open_case(session, incident=incident, actor=actor, now=now,
                            reason=f"flagged PHI suspected by {actor.label}" + (f": {reason}" if reason else ""))
         notices.arm(session, pack=pack_of(incident), incident_id=incident.id, incident_type=incident.type,
-                    phi_suspected=True, now=now)
+                    phi_suspected=True, severity=incident.severity, now=now)
     return incident
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from codeblue.alerts.models import Alert
 from codeblue.auth.models import User
 from codeblue.auth.permissions import Perm
+from codeblue.comms import views as comms_views
 from codeblue.incidents import clocks, lifecycle
 from codeblue.incidents import service as incidents
 from codeblue.incidents.models import Incident, TimelineEntry
@@ -106,6 +107,7 @@ class IncidentPage:
     people: list[tuple[str, str]]
     commander_email: str
     version: str
+    comms: Any = None  # comms.views.Section
     nav_current: str = "/"
 
 
@@ -189,5 +191,5 @@ def incident_page(session: Session, *, incident: Incident, viewer: Viewer, now: 
         actions=Actions(acknowledge=respond and incident.status == lifecycle.Status.TRIGGERED,
                         respond=respond, command=viewer.can(Perm.INCIDENT_COMMAND), resolve=respond and is_open),
         severities=[(s.id, s.name) for s in pack.severities], people=people, commander_email=commander,
-        version=version,
+        version=version, comms=comms_views.section(session, incident=incident, viewer=viewer),
     )

@@ -19,6 +19,7 @@ from codeblue.incidents.models import Incident, TimelineEntry
 from codeblue.notify import outbox, reminders
 from codeblue.notify.models import Notification
 from codeblue.oncall import fence
+from codeblue.oncall import jobs as oncall_jobs
 
 
 def on_update_due(session: Session, timer: Timer, now: datetime, *, base_url: str,
@@ -100,6 +101,14 @@ def _escalated(session: Session, incident_id: int) -> set[str]:
     return {d.get("due_at") for d in rows}
 
 
+def on_notice(session: Session, timer: Timer, now: datetime, *, base_url: str, enabled: bool,
+              severities: frozenset[str]) -> None:
+    """The notice timer (armed on opening and on every change of severity, type, PHI flag or resolution):
+    stakeholder notices (oncall.jobs.on_notify), then the chat channel if the incident should have one."""
+    oncall_jobs.on_notify(session, timer, now, base_url=base_url)
+    on_chat_channel(session, timer, now, base_url=base_url, enabled=enabled, severities=severities)
+
+
 def on_chat_channel(session: Session, timer: Timer, now: datetime, *, base_url: str, enabled: bool,
                     severities: frozenset[str]) -> None:
     """Queue the channel's creation (create, invite the responders, post the alert) through the outbox."""
@@ -137,4 +146,3 @@ def on_channel_outcome(session: Session, *, incident: Incident, row: Notificatio
                      data={"channel_id": channel_id, "name": name, "invited": invited})
 
 
-TIMER_KINDS = (comms.CADENCE_TIMER, comms.CHANNEL_TIMER)

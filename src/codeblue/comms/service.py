@@ -23,7 +23,6 @@ from codeblue.notify import outbox
 from codeblue.oncall import fence, notices
 
 CADENCE_TIMER = "update_due"
-CHANNEL_TIMER = "chat_channel"
 
 
 def list_updates(session: Session, *, incident: Incident) -> list[StatusUpdate]:
@@ -106,8 +105,9 @@ def after_change(session: Session, *, incident: Incident, now: datetime, what: s
 
 
 def on_open(session: Session, *, incident: Incident, now: datetime) -> None:
-    """A new incident: the engine decides (from its settings) whether it gets a chat channel."""
-    timers.arm(session, kind=CHANNEL_TIMER, subject_id=incident.id, due_at=now, now=now)
+    """A new incident: the notice timer fires once at least, and with it the engine decides (from its
+    settings) whether the incident gets a chat channel (comms.jobs.on_notice)."""
+    timers.arm(session, kind=notices.TIMER, subject_id=incident.id, due_at=now, now=now)
 
 
 def preview(session: Session, *, incident: Incident, template_id: str, fields: dict[str, Any] | None, now: datetime,

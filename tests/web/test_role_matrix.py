@@ -64,6 +64,11 @@ MATRIX: dict[tuple[str, str], Perm | str] = {
     ("GET", "/api/v1/follow-ups"): READ,
     ("GET", "/api/v1/follow-ups/{follow_up_id}"): READ,
     ("PATCH", "/api/v1/follow-ups/{follow_up_id}"): RESPOND,
+    # communications: status updates, template previews, the chat channel
+    ("POST", "/api/v1/incidents/{ref}/updates"): RESPOND,
+    ("GET", "/api/v1/incidents/{ref}/updates"): READ,
+    ("POST", "/api/v1/incidents/{ref}/messages/preview"): READ,
+    ("GET", "/api/v1/incidents/{ref}/channel"): READ,
     # breach cases, notices and the audit log: compliance officers and admins only
     ("GET", "/api/v1/breach-cases"): COMPLIANCE,
     ("GET", "/api/v1/breach-cases/hhs-log"): COMPLIANCE,
@@ -101,6 +106,8 @@ MATRIX: dict[tuple[str, str], Perm | str] = {
     ("POST", "/incidents/{ref}/resolve"): RESPOND,
     ("POST", "/incidents/{ref}/severity"): COMMAND,
     ("POST", "/incidents/{ref}/commander"): COMMAND,
+    ("POST", "/incidents/{ref}/updates"): RESPOND,
+    ("GET", "/incidents/{ref}/messages/preview"): READ,
     ("GET", "/alerts"): READ,
     ("GET", "/integrations"): READ,
     ("POST", "/integrations"): ADMIN,

@@ -36,7 +36,7 @@ def post(
         row = comms.post_update(session, incident=incidents.get(session, ref=ref), data=data, actor=cli_base.actor(),
                                 now=cli_base.now(), base_url=config.public_url)
         number, subject = row.number, row.subject
-    cli_base.console.print(f"posted update #{number} of {ref}: {subject}", highlight=False)
+    typer.echo(f"posted update #{number} of {ref}: {subject}")
 
 
 @updates.command("list")

@@ -74,3 +74,18 @@ def test_fields__override_a_name_and_refuse_an_unknown_one_by_its_name(db, clock
             assert "unknown field" in refused.value.message
         with pytest.raises(TemplateRefused, match="no template 'nope'"):
             comms.preview(s, incident=incident, template_id="nope", fields=None, now=clock.now(), base_url=BASE)
+
+
+@pytest.mark.parametrize(("fields", "named"), [
+    ({"next_update_at": "soon"}, "next_update_at"),
+    ({"incident": {"actions": "one"}}, "incident.actions"),
+    ({"update": {"number": "3"}}, "update.number"),
+    ({"review": {"timeline": [1]}}, "review.timeline"),
+    ({"update": {"eta": None}}, "update.eta"),
+])
+def test_fields__of_the_wrong_kind_are_refused_by_name(db, clock, incident_ref, fields, named):
+    with db.unit_of_work(readonly=True) as s:
+        with pytest.raises(TemplateRefused) as refused:
+            comms.preview(s, incident=incidents.get(s, ref=incident_ref), template_id="status_update", fields=fields,
+                          now=clock.now(), base_url=BASE)
+    assert refused.value.details == {"field": named} and named in refused.value.message

@@ -131,11 +131,39 @@ def with_fields(ctx: dict[str, Any], fields: dict[str, Any] | None) -> dict[str,
                 or (not key and isinstance(known[section], dict)):
             raise TemplateRefused(f"unknown field '{name}': templates know "
                                   + ", ".join(_names(known)), details={"field": name})
+        value = _like(known[section][key] if key else known[section], value, name)
         if key:
             ctx[section][key] = value
         else:
             ctx[section] = value
     return ctx
+
+
+def _like(sample: Any, value: Any, name: str) -> Any:
+    """The caller's value in the kind the contract gives the name: a time, a list, or text."""
+    if isinstance(sample, datetime):
+        try:
+            parsed = datetime.fromisoformat(str(value))
+        except ValueError:
+            parsed = None
+        if parsed is None or parsed.tzinfo is None:
+            raise TemplateRefused(f"field '{name}' is a time: give it in ISO 8601 with a zone, e.g. "
+                                  "2026-01-05T14:03:00Z", details={"field": name})
+        return parsed
+    if isinstance(sample, list) and sample and isinstance(sample[0], dict):
+        raise TemplateRefused(f"field '{name}' comes from the incident and cannot be given", details={"field": name})
+    if isinstance(sample, list):
+        if not isinstance(value, list) or any(isinstance(v, dict | list) for v in value):
+            raise TemplateRefused(f"field '{name}' is a list of texts", details={"field": name})
+        return [str(v) for v in value]
+    if isinstance(sample, bool | int):
+        if type(value) is not type(sample):
+            kind = "true or false" if isinstance(sample, bool) else "a whole number"
+            raise TemplateRefused(f"field '{name}' is {kind}", details={"field": name})
+        return value
+    if isinstance(value, dict | list) or value is None:
+        raise TemplateRefused(f"field '{name}' is a text", details={"field": name})
+    return str(value)
 
 
 def _flatten(fields: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -160,4 +188,7 @@ def render(template: Any, ctx: dict[str, Any]) -> tuple[str, str]:
         return subject, templating.render(template.body, ctx)
     except templating.TemplateProblem as problem:
         raise TemplateRefused(f"template '{template.id}': {problem.message}",
+                              details={"template": template.id}) from None
+    except (TypeError, ValueError, AttributeError, ArithmeticError) as exc:  # a filter given a value it cannot take
+        raise TemplateRefused(f"template '{template.id}' cannot render these values: {exc}",
                               details={"template": template.id}) from None

@@ -108,3 +108,24 @@ def test_sms_and_chat__carry_no_patient_data_that_people_wrote(db, clock, world,
     assert sms[1] == phi.WITHHELD
     assert all("Jane Roe" not in t for _, purpose, t in rows if purpose == "notify")  # alert facts never reach one
     assert messages.safe_text("patient: Jane", channel="email") == "patient: Jane"
+
+
+def test_an_alert_raising_the_severity__notifies_its_stakeholders_and_re_times_the_update(db, clock, world, engine):
+    from codeblue.alerts import grouping
+    from codeblue.comms import service as comms
+    from codeblue.policy.rules import Classification
+
+    ref = open_incident(db, clock, severity="P2", type="high_error_rate")
+    drain(engine)
+    with db.unit_of_work() as s:
+        incident = incidents.get(s, ref=ref)
+        incidents.acknowledge(s, incident=incident, actor=SYSTEM, now=clock.now())
+        assert comms.next_due(s, incident=incident) == clock.now() + timedelta(hours=2)
+        grouping.raise_to(s, incident=incident, verdict=Classification("P0", "api_down", "all regions down", "r1"),
+                          actor=SYSTEM, now=clock.now())
+    drain(engine)
+    assert sorted(p for p in paths(world) if p != "oncall") == ["cto", "engineering_manager"]
+    with db.unit_of_work(readonly=True) as s:
+        from codeblue.engine.models import Timer
+        due = s.scalar(select(Timer.due_at).where(Timer.kind == comms.CADENCE_TIMER))
+    assert due == clock.now() + timedelta(minutes=15)

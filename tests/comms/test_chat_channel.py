@@ -21,6 +21,7 @@ from codeblue.worker import build_engine
 from tests import factories
 from tests.comms.conftest import drain, entries, open_incident
 from tests.peers import SlackWorkspace, slack_web_api
+from tests.web.conftest import people, seeded  # noqa: F401 - signed-in people for the page
 
 TOKEN = "xoxb-test-token"
 P0 = {"facts": {"availability": "down"}}
@@ -152,3 +153,12 @@ def test_status_updates__are_posted_in_the_channel_without_patient_data(db, cloc
     assert "Jane Roe" not in texts[2] and "withheld" in texts[2]
     with db.unit_of_work(readonly=True) as s:
         assert s.scalar(select(Notification.status).where(Notification.idempotency_key.like("update:%:2:chat"))) == "sent"
+
+
+def test_the_incident_page__links_the_channel(db, clock, team, engine, slack, people):  # noqa: F811
+    ref = open_incident(db, clock, **P0)
+    drain(engine)
+    channel = slack.channels[f"incident-{ref.lower()}"]
+    page = people["viewer"].get(f"/incidents/{ref}").text
+    assert f'href="https://slack.com/app_redirect?channel={channel["id"]}"' in page
+    assert f"#incident-{ref.lower()}</a>" in page

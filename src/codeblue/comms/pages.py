@@ -56,8 +56,10 @@ def post_update(incident: CurrentIncident, viewer: PageResponder, session: DbSes
 
 @router.get("/incidents/{ref}/messages/preview", response_class=HTMLResponse)
 def preview(incident: ViewedIncident, viewer: PageReader, session: ReadSession, now: Now, settings: AppSettings,
-            template: Annotated[str, Query(min_length=1, max_length=64)]) -> HTMLResponse:
-    found, subject, body = comms.preview(session, incident=incident, template_id=template, fields=None, now=now,
+            template: Annotated[str | None, Query(max_length=64)] = None) -> HTMLResponse:
+    """Without a template named, the pack's first."""
+    chosen = template or next(iter(views.templates(incident)), ("", ""))[0]
+    found, subject, body = comms.preview(session, incident=incident, template_id=chosen, fields=None, now=now,
                                          base_url=settings.public_url)
     return render.page("comms_preview.html", views.Preview(
         viewer=viewer, ref=incident.ref, title=f"{found.name} for {incident.ref}", subject=subject, body=body,

@@ -23,6 +23,8 @@ from codeblue.alerts.writer import IngestWriter
 from codeblue.audit import api as audit_api
 from codeblue.auth import pages as auth_pages
 from codeblue.catalog import api as catalog_api
+from codeblue.comms import api as comms_api
+from codeblue.comms import pages as comms_pages
 from codeblue.compliance import api as compliance_api
 from codeblue.clock import Clock, SystemClock
 from codeblue.db import Database
@@ -119,12 +121,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     app.include_router(alerts_api.router)
     app.include_router(oncall_api.router)
     app.include_router(reviews_api.router)
+    app.include_router(comms_api.router)
     app.include_router(compliance_api.router)
     app.include_router(audit_api.router)
     app.include_router(runbooks_api.router)
     app.include_router(auth_pages.public)
     app.include_router(auth_pages.router)
     app.include_router(incident_pages.router)
+    app.include_router(comms_pages.router)
     app.include_router(alert_pages.router)
     app.include_router(oncall_pages.router)
     app.include_router(metrics_pages.router)

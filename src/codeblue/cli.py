@@ -10,6 +10,7 @@ from codeblue import bootstrap, cli_base
 from codeblue.alerts import cli as alerts_cli
 from codeblue.audit import cli as audit_cli
 from codeblue.auth import cli as auth_cli
+from codeblue.comms import cli as comms_cli
 from codeblue.compliance import cli as compliance_cli
 from codeblue.incidents import cli as incidents_cli
 from codeblue.policy import cli as policy_cli
@@ -29,6 +30,8 @@ app.add_typer(runbooks_cli.runbook, name="runbook")
 app.add_typer(runbooks_cli.checklist, name="checklist")
 app.add_typer(runbooks_cli.evidence, name="evidence")
 app.command("readiness")(runbooks_cli.readiness)
+app.add_typer(comms_cli.updates, name="update")
+app.add_typer(comms_cli.templates, name="template")
 
 
 @app.command()

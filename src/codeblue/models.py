@@ -2,6 +2,7 @@
 
 from codeblue.alerts.heartbeats import Heartbeat
 from codeblue.audit.models import AuditEntry, AuditHead
+from codeblue.comms.models import ChatChannel, StatusUpdate
 from codeblue.compliance.models import BreachCase, BreachNotice, NoticeEvidence
 from codeblue.reviews.models import FollowUp, Review
 from codeblue.runbooks.models import ChecklistItem, Evidence
@@ -22,4 +23,4 @@ from codeblue.auth.models import ApiToken, SignInThrottle, User, WebSession
 from codeblue.catalog.models import Service
 from codeblue.incidents.models import DaySequence, Incident, IncidentRole, TimelineEntry
 
-__all__ = ["Alert", "ApiToken", "AuditEntry", "AuditHead", "BreachCase", "BreachNotice", "ChecklistItem", "ContactMethod", "DaySequence", "Delivery", "Escalation", "EscalationPolicy", "Evidence", "FollowUp", "Heartbeat", "Incident", "IncidentRole", "Integration", "NamedContact", "NoticeEvidence", "Notification", "NotificationRule", "Review", "Schedule", "ScheduleOverride", "Service", "ServicePolicy", "SignInThrottle", "TimelineEntry", "Timer", "User", "WebSession"]
+__all__ = ["Alert", "ApiToken", "AuditEntry", "AuditHead", "BreachCase", "BreachNotice", "ChatChannel", "ChecklistItem", "ContactMethod", "DaySequence", "Delivery", "Escalation", "EscalationPolicy", "Evidence", "FollowUp", "Heartbeat", "Incident", "IncidentRole", "Integration", "NamedContact", "NoticeEvidence", "Notification", "NotificationRule", "Review", "Schedule", "ScheduleOverride", "Service", "ServicePolicy", "SignInThrottle", "StatusUpdate", "TimelineEntry", "Timer", "User", "WebSession"]

@@ -81,6 +81,13 @@ class Settings(BaseSettings):
     oidc_role_map: dict[str, str] = Field(default_factory=dict,
                                           description='claim value → role, JSON, e.g. {"oncall-leads": "commander"}')
     oidc_button_label: str = "Sign in with single sign-on"
+    # Communications. An incident of these severities gets its own Slack channel when the bot token is set.
+    slack_incident_channel_severities: str = Field("P0,P1", pattern=r"^\s*(P[0-3]\s*(,\s*P[0-3]\s*)*)?$",
+                                                   description="comma-separated; empty for none")
+    # A status update overdue by this much is escalated to the manager; unset: half the cadence, at least 5 min.
+    update_escalate_after_minutes: float | None = Field(None, gt=0, le=24 * 60)
+    update_manager_contact: str = Field("engineering_manager", min_length=1, max_length=64,
+                                        description="the pack contact an overdue status update escalates to")
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
@@ -121,6 +128,14 @@ class Settings(BaseSettings):
     def public_url(self) -> str:
         """The address people and senders use to reach this server."""
         return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def chat_channel_severities(self) -> frozenset[str]:
+        return frozenset(p.strip() for p in self.slack_incident_channel_severities.split(",") if p.strip())
+
+    @property
+    def update_escalate_after(self) -> timedelta | None:
+        return None if self.update_escalate_after_minutes is None else timedelta(minutes=self.update_escalate_after_minutes)
 
     @property
     def session_idle(self) -> timedelta:

@@ -7,6 +7,8 @@ from functools import partial
 
 from codeblue.alerts import jobs as alert_jobs
 from codeblue.clock import Clock
+from codeblue.comms import jobs as comms_jobs
+from codeblue.comms import service as comms
 from codeblue.compliance import jobs as compliance_jobs
 from codeblue.db import Database
 from codeblue.engine.loop import Engine, TimerModule
@@ -14,7 +16,6 @@ from codeblue.engine.selfcheck import SelfCheck
 from codeblue.notify import config as notify_config
 from codeblue.notify.sender import Sender
 from codeblue.oncall import fence, notices, paging
-from codeblue.oncall import jobs as oncall_jobs
 from codeblue.reviews import jobs as review_jobs
 from codeblue.settings import Settings
 
@@ -27,7 +28,12 @@ def timer_handlers(settings: Settings) -> dict:
            for kind, handler in {**review_jobs.TIMER_HANDLERS, **compliance_jobs.TIMER_HANDLERS}.items()},
         fence.START: partial(paging.on_start, **links),
         fence.ESCALATE: partial(paging.on_timer, **links),
-        notices.TIMER: partial(oncall_jobs.on_notify, base_url=settings.public_url),
+        comms.CADENCE_TIMER: partial(comms_jobs.on_update_due, base_url=settings.public_url,
+                                     escalate_after=settings.update_escalate_after,
+                                     manager=settings.update_manager_contact),
+        notices.TIMER: partial(comms_jobs.on_notice, base_url=settings.public_url,
+                               enabled=bool(settings.slack_bot_token.get_secret_value()),
+                               severities=settings.chat_channel_severities),
     }
 
 

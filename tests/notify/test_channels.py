@@ -30,8 +30,8 @@ def test_only_configured_channels_are_built() -> None:
     assert sorted(build_channels(ChannelsConfig())) == ["slack_webhook", "webhook"]
     only_sms = build_channels(ChannelsConfig(twilio=TwilioConfig("AC1", "tok", "+1555")))
     assert sorted(only_sms) == ["slack_webhook", "sms", "voice", "webhook"]
-    assert sorted(build_channels(everything(1))) == ["email", "pagerduty", "slack", "slack_webhook", "sms",
-                                                     "voice", "webhook"]
+    assert sorted(build_channels(everything(1))) == ["email", "pagerduty", "slack", "slack_channel", "slack_webhook",
+                                                     "sms", "voice", "webhook"]
 
 
 def test_every_channel_is_named_by_its_key_and_honours_the_timeout() -> None:
@@ -41,7 +41,8 @@ def test_every_channel_is_named_by_its_key_and_honours_the_timeout() -> None:
         assert channel.timeout == 2.0  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize("name", ["email", "pagerduty", "slack", "slack_webhook", "sms", "voice", "webhook"])
+@pytest.mark.parametrize("name", ["email", "pagerduty", "slack", "slack_channel", "slack_webhook", "sms", "voice",
+                                  "webhook"])
 @pytest.mark.parametrize("address", ["http://127.0.0.1:{port}/x", None])
 def test_send_raises_only_delivery_error(name: str, address: Any) -> None:
     port = free_port()

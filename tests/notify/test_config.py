@@ -52,8 +52,8 @@ def test_every_channel_is_configured_from_its_variables(env):
         "AC1", "tok", "+15550001111", "http://127.0.0.1:9")
     assert cfg.pagerduty.events_url == "http://127.0.0.1:9/v2/enqueue"
     assert cfg.webhook.signing_secret == "whsec" and cfg.timeout == 3.0
-    assert sorted(config.channels(settings)) == ["email", "pagerduty", "slack", "slack_webhook", "sms", "voice",
-                                                 "webhook"]
+    assert sorted(config.channels(settings)) == ["email", "pagerduty", "slack", "slack_channel", "slack_webhook",
+                                                 "sms", "voice", "webhook"]
     assert "hunter2" not in repr(settings) and "xoxb-1" not in repr(settings)
 
 
@@ -109,5 +109,7 @@ def test_the_served_app_delivers_through_the_channels_its_settings_configure(db,
         while app.state.engine.run_once():
             pass
     assert [e.rcpt_tos for e in smtp.envelopes] == [["oncall@hospital.example"]]
-    assert [r.json()["channel"] for r in slack.requests] == ["C0PAGING"]
-    assert slack.requests[0].headers["authorization"] == "Bearer xoxb-1"
+    # The P0 also asks for its own channel (conversations.create, answered 404 here): the page is the post.
+    posts = [r for r in slack.requests if r.path.endswith("/chat.postMessage")]
+    assert [r.json()["channel"] for r in posts] == ["C0PAGING"]
+    assert posts[0].headers["authorization"] == "Bearer xoxb-1"

@@ -46,3 +46,23 @@ def test_cli_show__prints_a_pack_as_json():
     assert '"response_target": "5m"' in result.output
 
 
+
+
+def test_cli_validate__a_template_naming_an_unknown_field_fails_with_its_line(tmp_path: Path):
+    lines = crm_lines()
+    at = line_of(lines, "**Incident ID**: {{ incident.id }}")
+    lines[at - 1] = lines[at - 1].replace("incident.id", "incident.patient_name")
+    broken = tmp_path / "broken-template.yaml"
+    broken.write_text("\n".join(lines))
+    result = runner.invoke(app, ["policy", "validate", str(broken)])
+    assert result.exit_code == 1
+    assert "template 'incident_alert' body: template names an unknown field" in result.output
+    assert "patient_name" in result.output and f"{broken}:" in result.output
+
+
+def test_cli_validate__a_template_naming_an_unknown_section_fails(tmp_path: Path):
+    broken = tmp_path / "broken-section.yaml"
+    broken.write_text(CRM.read_text().replace("{{ customer.status_page_url }}", "{{ patient.chart_url }}"))
+    result = runner.invoke(app, ["policy", "validate", str(broken)])
+    assert result.exit_code == 1
+    assert "template 'customer_communication' body" in result.output and "patient" in result.output

@@ -75,6 +75,11 @@ MATRIX: dict[tuple[str, str], Perm | str] = {
     ("GET", "/api/v1/evidence/{evidence_id}/download"): READ,
     ("DELETE", "/api/v1/evidence/{evidence_id}"): ADMIN,
     ("GET", "/api/v1/readiness"): READ,
+    # communications: status updates, template previews, the chat channel
+    ("POST", "/api/v1/incidents/{ref}/updates"): RESPOND,
+    ("GET", "/api/v1/incidents/{ref}/updates"): READ,
+    ("POST", "/api/v1/incidents/{ref}/messages/preview"): READ,
+    ("GET", "/api/v1/incidents/{ref}/channel"): READ,
     # breach cases, notices and the audit log: compliance officers and admins only
     ("GET", "/api/v1/breach-cases"): COMPLIANCE,
     ("GET", "/api/v1/breach-cases/hhs-log"): COMPLIANCE,
@@ -119,6 +124,8 @@ MATRIX: dict[tuple[str, str], Perm | str] = {
     ("POST", "/incidents/{ref}/evidence"): RESPOND,
     ("GET", "/evidence/{evidence_id}/download"): READ,
     ("GET", "/readiness"): READ,
+    ("POST", "/incidents/{ref}/updates"): RESPOND,
+    ("GET", "/incidents/{ref}/messages/preview"): READ,
     ("GET", "/alerts"): READ,
     ("GET", "/integrations"): READ,
     ("POST", "/integrations"): ADMIN,

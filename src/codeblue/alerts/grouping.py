@@ -12,6 +12,7 @@ from codeblue.alerts.models import Alert
 from codeblue.alerts.normal import NormalAlert
 from codeblue.auth.actor import Actor
 from codeblue.catalog.models import Service
+from codeblue.comms import service as comms
 from codeblue.incidents import lifecycle
 from codeblue.incidents import service as incidents
 from codeblue.incidents.models import Incident
@@ -69,6 +70,7 @@ def raise_to(session: Session, *, incident: Incident, verdict: rules.Classificat
                          summary=f"Severity {before} → {verdict.severity}: {verdict.reason}",
                          data={"from": before, "to": verdict.severity, "reason": verdict.reason,
                                "rule": verdict.rule_id})
+        comms.after_change(session, incident=incident, now=now, what="severity")
     if verdict.phi_suspected and not incident.phi_suspected:
         incidents.set_flag(session, incident=incident, flag="phi_suspected", value=True, actor=actor, now=now,
                            reason=verdict.reason)

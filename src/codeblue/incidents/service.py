@@ -15,6 +15,7 @@ from codeblue.auth import service as auth
 from codeblue.auth.actor import Actor
 from codeblue.auth.permissions import Perm
 from codeblue.catalog import service as catalog
+from codeblue.comms import service as comms
 from codeblue.compliance import service as breaches
 from codeblue.errors import BadInput, InvalidTransition, NotFound
 from codeblue.engine import timers
@@ -175,7 +176,8 @@ def create(
     # Paging starts from the engine, armed here so it commits with the incident or not at all.
     timers.arm(session, kind=fence.START, subject_id=incident.id, due_at=now, now=now)
     notices.arm(session, pack=pack, incident_id=incident.id, incident_type=itype,
-                phi_suspected=incident.phi_suspected, now=now)
+                phi_suspected=incident.phi_suspected, severity=severity, now=now)
+    comms.on_open(session, incident=incident, now=now)
     return incident
 
 
@@ -225,6 +227,7 @@ def transition(
     record(session, incident, kind=kind, actor=actor, now=now, summary=summary, data=data)
     if target == Status.RESOLVED:
         reviews.open_for(session, incident=incident, now=now)
+    comms.after_change(session, incident=incident, now=now, what="resolved" if target == Status.RESOLVED else "status")
     return incident
 
 
@@ -274,6 +277,7 @@ def change_severity(
     record(session, incident, kind="severity_changed", actor=actor, now=now,
            summary=f"Severity {before} → {severity}: {reason}",
            data={"from": before, "to": severity, "reason": reason, "manual": True})
+    comms.after_change(session, incident=incident, now=now, what="severity")
     return incident
 
 
@@ -295,7 +299,7 @@ def change_type(session: Session, *, incident: Incident, type_id: str, actor: Ac
            summary=f"Type {before} → {type_id} ({itype.name}): {reason}",
            data={"from": before, "to": type_id, "reason": reason, "manual": True})
     notices.arm(session, pack=pack, incident_id=incident.id, incident_type=type_id,
-                phi_suspected=incident.phi_suspected, now=now)
+                phi_suspected=incident.phi_suspected, severity=incident.severity, now=now)
     return incident
 
 
@@ -339,7 +343,7 @@ def set_flag(session: Session, *, incident: Incident, flag: str, value: bool, ac
         breaches.open_case(session, incident=incident, actor=actor, now=now,
                            reason=f"flagged PHI suspected by {actor.label}" + (f": {reason}" if reason else ""))
         notices.arm(session, pack=pack_of(incident), incident_id=incident.id, incident_type=incident.type,
-                    phi_suspected=True, now=now)
+                    phi_suspected=True, severity=incident.severity, now=now)
     return incident
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from codeblue.alerts.models import Alert
 from codeblue.auth.models import User
 from codeblue.auth.permissions import Perm
+from codeblue.comms import views as comms_views
 from codeblue.incidents import clocks, lifecycle
 from codeblue.incidents import service as incidents
 from codeblue.incidents.models import Incident, TimelineEntry
@@ -107,6 +108,7 @@ class IncidentPage:
     people: list[tuple[str, str]]
     commander_email: str
     version: str
+    comms: Any = None  # comms.views.Section
     nav_current: str = "/"
     playbook: Any = None  # the runbook, checklists and evidence section (codeblue.runbooks.views)
 
@@ -192,4 +194,5 @@ def incident_page(session: Session, *, incident: Incident, viewer: Viewer, now: 
                         respond=respond, command=viewer.can(Perm.INCIDENT_COMMAND), resolve=respond and is_open),
         severities=[(s.id, s.name) for s in pack.severities], people=people, commander_email=commander,
         version=version, playbook=runbook_views.section(session, incident=incident, viewer=viewer, now=now),
+        comms=comms_views.section(session, incident=incident, viewer=viewer),
     )

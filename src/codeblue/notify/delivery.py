@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from codeblue.auth.actor import SYSTEM
+from codeblue.comms import jobs as comms_jobs
 from codeblue.incidents import service as incidents
 from codeblue.incidents.models import Incident
 from codeblue.notify.claims import Claim
@@ -96,6 +97,9 @@ def record(session: Session, claim: Claim, outcome: Outcome, *, now: datetime, m
                              summary=f"Page sent by {row.channel} to {row.address}",
                              data={"notification": row.id, "attempts": row.attempts,
                                    "seconds_after_queued": (now - row.created_at).total_seconds()})
+        if row.purpose == "chat_channel" and incident is not None:
+            comms_jobs.on_channel_outcome(session, incident=incident, row=row, channel_id=outcome.result.provider_id,
+                                          name=outcome.result.detail, now=now)
         return
     if row.status != "pending" or row.lease_owner != claim.owner:
         return  # the lease ran out and another sender has the message now; its outcome counts
@@ -131,6 +135,9 @@ def _still_wanted(session: Session, claim: Claim) -> bool:
 def _failed_for_good(session: Session, row: Notification, incident: Incident | None, *, now: datetime) -> None:
     row.status = "failed"
     log.warning("notification %s failed for good after %s attempts: %s", row.id, row.attempts, row.last_error)
+    if row.purpose == "chat_channel" and incident is not None:
+        comms_jobs.on_channel_outcome(session, incident=incident, row=row, channel_id=None, name=None, now=now,
+                                      error=row.last_error)
     if row.purpose != "page" or incident is None:
         return
     incidents.record(session, incident, kind="page_failed", actor=SYSTEM, now=now,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-ChannelName = Literal["email", "sms", "voice", "slack", "slack_webhook", "webhook", "pagerduty"]
+ChannelName = Literal["email", "sms", "voice", "slack", "slack_webhook", "slack_channel", "webhook", "pagerduty"]
 
 
 @dataclass(frozen=True)

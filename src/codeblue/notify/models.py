@@ -30,7 +30,7 @@ class Notification(Base):
                                                     index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     contact_method_id: Mapped[int | None] = mapped_column(ForeignKey("contact_methods.id"), default=None)
-    purpose: Mapped[str] = mapped_column(String(32))  # page | notify | update | notice | channel
+    purpose: Mapped[str] = mapped_column(String(32))  # page | notify | update | notice | reminder | chat_channel
     channel: Mapped[str] = mapped_column(String(20))
     address: Mapped[str] = mapped_column(String(500))
     subject: Mapped[str] = mapped_column(String(500))

@@ -8,7 +8,7 @@ from typing import Protocol, runtime_checkable
 from codeblue.notify.channels._http import DEFAULT_TIMEOUT
 from codeblue.notify.channels.email import EmailChannel, EmailConfig
 from codeblue.notify.channels.pagerduty import PagerDutyChannel, PagerDutyConfig
-from codeblue.notify.channels.slack import SlackChannel, SlackConfig, SlackWebhookChannel
+from codeblue.notify.channels.slack import SlackChannel, SlackConfig, SlackIncidentChannel, SlackWebhookChannel
 from codeblue.notify.channels.twilio import TwilioConfig, TwilioSmsChannel, TwilioVoiceChannel
 from codeblue.notify.channels.webhook import WebhookChannel, WebhookConfig
 from codeblue.notify.message import Message, SendResult
@@ -42,7 +42,7 @@ def build_channels(config: ChannelsConfig) -> dict[str, Channel]:
     if config.email is not None:
         channels.append(EmailChannel(config.email, timeout=t))
     if config.slack is not None:
-        channels.append(SlackChannel(config.slack, timeout=t))
+        channels += [SlackChannel(config.slack, timeout=t), SlackIncidentChannel(config.slack, timeout=t)]
     if config.twilio is not None:
         channels += [TwilioSmsChannel(config.twilio, timeout=t), TwilioVoiceChannel(config.twilio, timeout=t)]
     if config.pagerduty is not None:
@@ -52,6 +52,6 @@ def build_channels(config: ChannelsConfig) -> dict[str, Channel]:
 
 __all__ = [
     "Channel", "ChannelsConfig", "EmailChannel", "EmailConfig", "PagerDutyChannel", "PagerDutyConfig",
-    "SlackChannel", "SlackConfig", "SlackWebhookChannel", "TwilioConfig", "TwilioSmsChannel",
+    "SlackChannel", "SlackConfig", "SlackIncidentChannel", "SlackWebhookChannel", "TwilioConfig", "TwilioSmsChannel",
     "TwilioVoiceChannel", "WebhookChannel", "WebhookConfig", "build_channels",
 ]

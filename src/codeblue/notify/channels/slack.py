@@ -115,3 +115,96 @@ class SlackWebhookChannel:
             raise
         except Exception as exc:
             raise _http.unexpected(self.name, exc) from exc
+
+
+# Errors of conversations.invite that leave the channel usable: the post still goes ahead.
+INVITE_HARMLESS = {"already_in_channel", "cant_invite_self", "user_not_found", "user_is_restricted",
+                   "user_is_ultra_restricted", "cant_invite", "no_user"}
+NAME_ATTEMPTS = 5  # incident-x, then incident-x-2 … incident-x-5 when an archived or private one holds the name
+LIST_PAGES = 20
+
+
+class SlackIncidentChannel:
+    """An incident's own channel: conversations.create (reusing or suffixing a taken name), conversations.invite
+    of the Slack user ids in data["users"], then chat.postMessage of the message. provider_id is the channel id.
+
+    Retried by the outbox as a whole: a retry after the channel was made finds it by its name (name_taken)
+    and carries on with the invite and the post.
+    """
+
+    name = "slack_channel"
+
+    def __init__(self, config: SlackConfig, *, timeout: float = _http.DEFAULT_TIMEOUT) -> None:
+        self.config = config
+        self.timeout = timeout
+
+    def _client(self) -> WebClient:
+        return WebClient(token=self.config.bot_token, base_url=self.config.base_url, timeout=self.timeout,
+                         retry_handlers=[])  # type: ignore[arg-type]
+
+    def _find(self, client: WebClient, name: str) -> dict[str, Any] | None:
+        cursor = None
+        for _ in range(LIST_PAGES):
+            page = client.conversations_list(types="public_channel", exclude_archived=False, limit=200,
+                                             **({"cursor": cursor} if cursor else {}))
+            found = next((c for c in page.get("channels") or [] if c.get("name") == name), None)
+            if found is not None:
+                return found
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+        return None
+
+    def _channel(self, client: WebClient, base: str) -> dict[str, Any]:
+        for attempt in range(NAME_ATTEMPTS):
+            name = base if attempt == 0 else f"{base}-{attempt + 1}"
+            try:
+                return client.conversations_create(name=name, is_private=False)["channel"]
+            except SlackApiError as exc:
+                if _error_code(exc) != "name_taken":
+                    raise
+                existing = self._find(client, name)
+                if existing is not None and not existing.get("is_archived"):
+                    if not existing.get("is_member"):
+                        client.conversations_join(channel=existing["id"])
+                    return existing
+        raise DeliveryError(f"{self.name}: #{base} and its suffixes up to -{NAME_ATTEMPTS} are taken",
+                            retryable=False)
+
+    def _open(self, message: Message) -> tuple[str, str]:
+        client = self._client()
+        channel = self._channel(client, message.address.lstrip("#"))
+        users = [u for u in message.data.get("users") or [] if isinstance(u, str)]
+        if users:
+            try:
+                client.conversations_invite(channel=channel["id"], users=",".join(users))
+            except SlackApiError as exc:
+                if _error_code(exc) not in INVITE_HARMLESS:
+                    raise
+        client.chat_postMessage(channel=channel["id"], text=escape(message.text or message.subject),
+                                blocks=blocks(message))
+        return channel["id"], channel.get("name") or message.address
+
+    async def send(self, message: Message) -> SendResult:
+        try:
+            async with asyncio.timeout(self.timeout):
+                channel_id, name = await asyncio.to_thread(self._open, message)
+            return SendResult(provider_id=channel_id, detail=name)
+        except DeliveryError:
+            raise
+        except SlackApiError as exc:
+            raise _api_error(self.name, exc) from None
+        except SlackRequestError as exc:
+            raise DeliveryError(f"{self.name}: {exc}", retryable=False) from None
+        except TimeoutError:
+            raise DeliveryError(f"{self.name}: no answer within {self.timeout:g} s") from None
+        except (OSError, http.client.HTTPException) as exc:
+            raise DeliveryError(f"{self.name}: {type(exc).__name__}: {exc}",
+                                retryable=not _http.cert_rejected(exc)) from None
+        except Exception as exc:
+            raise _http.unexpected(self.name, exc) from exc
+
+
+def _error_code(exc: SlackApiError) -> str:
+    data = exc.response.data if isinstance(getattr(exc.response, "data", None), dict) else {}
+    return str(data.get("error") or "unknown_error")

@@ -1,0 +1,1 @@
+"""Communications: templates, status updates on cadence, stakeholder notices, the incident chat channel."""

@@ -38,6 +38,8 @@ from codeblue.oncall import pages as oncall_pages
 from codeblue.policy import service as policy
 from codeblue.reviews import api as reviews_api
 from codeblue.settings import Settings
+from codeblue.statuspage import api as statuspage_api
+from codeblue.statuspage import pages as statuspage_pages
 from codeblue.web.headers import SecurityHeaders
 
 log = logging.getLogger("codeblue")
@@ -88,6 +90,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         limiter=RateLimiter(settings.ingest_rate_per_key, seconds=lambda: clock.now().timestamp()),
         sessions=lambda: db.unit_of_work(readonly=True),
     )
+    # Status-page subscriptions from one address: five at once, then one a minute.
+    app.state.status_subscribe_limiter = RateLimiter(1 / 60, burst=5, seconds=lambda: clock.now().timestamp())
     http_errors.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders, https=settings.https)  # outermost: refusals get the headers too
@@ -125,5 +129,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     app.include_router(oncall_pages.router)
     app.include_router(metrics_pages.router)
     app.include_router(metrics_api.router)
+    app.include_router(statuspage_api.router)
+    app.include_router(statuspage_pages.public_router)
+    app.include_router(statuspage_pages.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
     return app

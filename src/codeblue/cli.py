@@ -14,6 +14,7 @@ from codeblue.compliance import cli as compliance_cli
 from codeblue.incidents import cli as incidents_cli
 from codeblue.policy import cli as policy_cli
 from codeblue.reviews import cli as reviews_cli
+from codeblue.statuspage import cli as statuspage_cli
 
 app = typer.Typer(help="Code Blue: incident response for healthcare systems.", no_args_is_help=True)
 app.add_typer(policy_cli.app, name="policy")
@@ -24,6 +25,7 @@ app.add_typer(alerts_cli.app, name="integration")
 app.add_typer(compliance_cli.app, name="breach")
 app.add_typer(audit_cli.app, name="audit")
 app.add_typer(reviews_cli.app, name="review")
+app.add_typer(statuspage_cli.app, name="notice")
 
 
 @app.command()

@@ -17,6 +17,7 @@ from codeblue.oncall import fence, notices, paging
 from codeblue.oncall import jobs as oncall_jobs
 from codeblue.reviews import jobs as review_jobs
 from codeblue.settings import Settings
+from codeblue.statuspage import jobs as statuspage_jobs
 
 
 def timer_handlers(settings: Settings) -> dict:
@@ -24,7 +25,8 @@ def timer_handlers(settings: Settings) -> dict:
     return {
         **alert_jobs.TIMER_HANDLERS,
         **{kind: partial(handler, base_url=settings.public_url)
-           for kind, handler in {**review_jobs.TIMER_HANDLERS, **compliance_jobs.TIMER_HANDLERS}.items()},
+           for kind, handler in {**review_jobs.TIMER_HANDLERS, **compliance_jobs.TIMER_HANDLERS,
+                                 **statuspage_jobs.TIMER_HANDLERS}.items()},
         fence.START: partial(paging.on_start, **links),
         fence.ESCALATE: partial(paging.on_timer, **links),
         notices.TIMER: partial(oncall_jobs.on_notify, base_url=settings.public_url),

@@ -26,6 +26,7 @@ from codeblue.policy import rules
 from codeblue.policy import service as policy
 from codeblue.policy.schema import Pack
 from codeblue.reviews import service as reviews
+from codeblue.statuspage import tracking as customer_notice
 
 
 def pack_of(incident: Incident) -> Pack:
@@ -150,6 +151,7 @@ def create(
     timers.arm(session, kind=fence.START, subject_id=incident.id, due_at=now, now=now)
     notices.arm(session, pack=pack, incident_id=incident.id, incident_type=itype,
                 phi_suspected=incident.phi_suspected, now=now)
+    customer_notice.track(session, incident=incident, pack=pack, now=now)
     return incident
 
 
@@ -242,6 +244,7 @@ def change_severity(
     record(session, incident, kind="severity_changed", actor=actor, now=now,
            summary=f"Severity {before} → {severity}: {reason}",
            data={"from": before, "to": severity, "reason": reason, "manual": True})
+    customer_notice.track(session, incident=incident, pack=pack, now=now)
     return incident
 
 
@@ -303,6 +306,8 @@ def set_flag(session: Session, *, incident: Incident, flag: str, value: bool, ac
     record(session, incident, kind="flag_changed", actor=actor, now=now,
            summary=(f"Flagged {label}" if value else f"Cleared {label}") + (f": {reason}" if reason else ""),
            data={"flag": flag, "value": value, "reason": reason})
+    if flag == "user_facing":
+        customer_notice.track(session, incident=incident, pack=pack_of(incident), now=now)
     if flag == "phi_suspected" and value:
         breaches.open_case(session, incident=incident, actor=actor, now=now,
                            reason=f"flagged PHI suspected by {actor.label}" + (f": {reason}" if reason else ""))

@@ -5,7 +5,10 @@ The rule, checked case-insensitively with whitespace collapsed:
   any value of the incident's alerts (summary, facts, details, at any depth) and the responders'
   names and email addresses;
 - when the incident is flagged PHI suspected, also its title, description and every note.
-Values shorter than MIN_LENGTH are ignored ("P0", "true", "prod" would refuse ordinary words).
+A value is refused whole (values shorter than MIN_LENGTH are ignored: "P0", "true", "prod" would
+refuse ordinary words), and so is each distinctive word in it: one of MIN_LENGTH characters or more
+with both letters and digits (an ID, a hostname, a canary), only digits (a record number), or an
+"@" (an address). Ordinary words of a title are not refused on their own.
 """
 
 from __future__ import annotations
@@ -42,6 +45,20 @@ def _leaves(value: Any) -> Iterator[str]:
         yield str(value)
 
 
+_WORD = re.compile(r"[0-9a-z@.]+")
+
+
+def _distinctive(word: str) -> bool:
+    if len(word) < MIN_LENGTH:
+        return False
+    digits = any(c.isdigit() for c in word)
+    return "@" in word or (digits and any(c.isalpha() for c in word)) or (digits and word.replace(".", "").isdigit())
+
+
+def _words(text: str) -> set[str]:
+    return {w.strip(".") for w in _WORD.findall(text)}
+
+
 def private_values(session: Session, *, incident: Incident) -> set[str]:
     """Every internal value of the incident that public text must not carry, normalised."""
     values: list[str] = []
@@ -53,7 +70,8 @@ def private_values(session: Session, *, incident: Incident) -> set[str]:
         values += [incident.title, incident.description]
         values += session.scalars(select(TimelineEntry.summary).where(
             TimelineEntry.incident_id == incident.id, TimelineEntry.kind == "note"))
-    return {n for n in (_norm(v) for v in values if v) if len(n) >= MIN_LENGTH}
+    whole = {n for n in (_norm(v) for v in values if v) if len(n) >= MIN_LENGTH}
+    return whole | {w for value in whole for w in _words(value) if _distinctive(w)}
 
 
 def problems(texts: Iterable[str], private: set[str]) -> list[str]:

@@ -7,6 +7,9 @@ from datetime import timedelta
 
 from sqlalchemy import event
 
+from codeblue.auth.actor import SYSTEM
+from codeblue.statuspage import service as notices
+from tests import factories
 from tests.statuspage.conftest import FIELDS, auth_, open_incident
 
 H = timedelta(hours=1)
@@ -62,3 +65,14 @@ def test_status_page__reads_only_the_status_tables_and_service_names(app, client
         event.remove(engine, "before_cursor_execute", seen)
     tables = {t for s in statements for t in re.findall(r"(?:from|join)\s+\"?(\w+)", s)}
     assert tables == {"services", "status_components", "status_incidents", "status_posts"}
+
+
+def test_components__renamed_for_customers_or_hidden(client, tokens, db, clock):
+    with db.unit_of_work() as s:
+        notices.name_component(s, slug=factories.IVR, public_name="Clinic phone line", shown=None, actor=SYSTEM,
+                               now=clock.now())
+    assert [c["name"] for c in client.get("/status.json").json()["components"]] == [
+        "Clinic phone line", "Telehealth CRM API"]
+    with db.unit_of_work() as s:
+        notices.name_component(s, slug=factories.CRM, public_name=None, shown=False, actor=SYSTEM, now=clock.now())
+    assert [c["name"] for c in client.get("/status.json").json()["components"]] == ["Clinic phone line"]

@@ -69,3 +69,19 @@ def waive(ref: str, reason: Annotated[str, typer.Option(help="Why customers need
         out = notices.waive(session, incident=incidents.get(session, ref=ref), reason=reason, actor=cli_base.actor(),
                             now=now)
     cli_base.console.print(f"{out.incident}: customer notice waived", highlight=False)
+
+
+@app.command()
+def component(
+    service: str,
+    public_name: Annotated[str | None, typer.Option("--public-name", help="The name customers see")] = None,
+    shown: Annotated[bool | None, typer.Option("--shown/--hidden", help="Show the service on the status page")] = None,
+) -> None:
+    """Name SERVICE as customers know it on the status page, or hide it there."""
+    now = cli_base.now()
+    with cli_base.unit_of_work() as session:
+        comp = notices.name_component(session, slug=service, public_name=public_name, shown=shown,
+                                      actor=cli_base.actor(), now=now)
+        name, visible = comp.public_name, comp.shown
+    cli_base.console.print(f"{service}: '{name}' ({'shown' if visible else 'hidden'} on the status page)",
+                           highlight=False)

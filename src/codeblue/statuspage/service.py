@@ -13,12 +13,13 @@ from codeblue.audit import service as audit
 from codeblue.auth.actor import Actor
 from codeblue.auth.permissions import Perm
 from codeblue.catalog.models import Service
-from codeblue.errors import Conflict
+from codeblue.catalog import service as catalog
+from codeblue.errors import BadInput, Conflict
 from codeblue.incidents import lifecycle
 from codeblue.incidents import service as incidents
 from codeblue.incidents.models import Incident
 from codeblue.settings import Settings
-from codeblue.statuspage import compose, guard, subscribers, tracking
+from codeblue.statuspage import compose, guard, rules, subscribers, tracking
 from codeblue.statuspage.models import CustomerNotice, StatusComponent, StatusIncident, StatusPost
 from codeblue.statuspage.schemas import CustomerFields, NoticeOut, PostOut, PreviewOut, StatusPostIn
 
@@ -49,6 +50,23 @@ def component(session: Session, *, service: Service) -> StatusComponent:
     return found
 
 
+def name_component(session: Session, *, slug: str, public_name: str | None, shown: bool | None, actor: Actor,
+                   now: datetime) -> StatusComponent:
+    """Rename a service as customers see it, or hide it from the page."""
+    actor.require(Perm.ADMIN)
+    comp = component(session, service=catalog.get(session, slug=slug))
+    before = {"public_name": comp.public_name, "shown": comp.shown}
+    if public_name is not None:
+        if not public_name.strip() or len(public_name) > 200:
+            raise BadInput("a public name is 1 to 200 characters", details={"field": "public_name"})
+        comp.public_name = public_name.strip()
+    if shown is not None:
+        comp.shown = shown
+    audit.record(session, actor=actor, action="status_component.changed", subject_type="service", subject_id=slug,
+                 now=now, before=before, after={"public_name": comp.public_name, "shown": comp.shown})
+    return comp
+
+
 def public_name(session: Session, *, service: Service) -> str:
     found = session.scalar(select(StatusComponent.public_name).where(StatusComponent.service_id == service.id))
     return found or service.name
@@ -67,8 +85,8 @@ def task(session: Session, *, incident: Incident, now: datetime) -> CustomerNoti
 def view(session: Session, *, incident: Incident, now: datetime) -> NoticeOut:
     found = tracking.find(session, incident_id=incident.id)
     if found is None:  # a read never writes: time it as it would be, unsaved
-        owed = tracking.rules.customer_notice(incidents.pack_of(incident).severity(incident.severity),
-                                              user_facing=incident.user_facing, owed_since=incident.detected_at)
+        owed = rules.customer_notice(incidents.pack_of(incident).severity(incident.severity),
+                                     user_facing=incident.user_facing, owed_since=incident.detected_at)
         found = CustomerNotice(status="owed" if owed.owed else "not_owed", mode=owed.mode,
                                severity=incident.severity, reason=owed.reason,
                                owed_since=incident.detected_at if owed.owed else None, due_at=owed.due_at)

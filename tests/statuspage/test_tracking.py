@@ -7,7 +7,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from codeblue.alerts import grouping
+from codeblue.auth.actor import SYSTEM
 from codeblue.notify.models import Notification
+from codeblue.policy.rules import Classification
+from codeblue.statuspage import tracking
 from tests import factories
 from tests.statuspage.conftest import FIELDS, auth_, open_incident
 
@@ -115,3 +119,14 @@ def test_reminders__none_for_a_notice_not_owed(app, client, tokens, clock, db):
         clock.advance(30 * M)
         app.state.engine.run_once()
     assert reminders(db, "commander@clinic.example") == []
+
+
+def test_task__retimed_when_an_alert_raises_the_severity(db, clock, tokens):
+    with db.unit_of_work() as s:
+        incident = factories.incident(s, clock.now(), actor=SYSTEM, severity="P2", type="general")
+        assert tracking.find(s, incident_id=incident.id).status == "not_owed"
+        clock.advance(2 * M)
+        grouping.raise_to(s, incident=incident, now=clock.now(), actor=SYSTEM,
+                          verdict=Classification(severity="P0", type="general", reason="API down", rule_id="x"))
+        task = tracking.find(s, incident_id=incident.id)
+        assert (task.status, task.severity, task.due_at) == ("owed", "P0", clock.now() + 5 * M)

@@ -11,6 +11,7 @@ from codeblue.auth.actor import SYSTEM
 from codeblue.statuspage import service as notices
 from tests import factories
 from tests.statuspage.conftest import FIELDS, auth_, open_incident
+from tests.web.test_accessibility import Page
 
 H = timedelta(hours=1)
 
@@ -76,3 +77,12 @@ def test_components__renamed_for_customers_or_hidden(client, tokens, db, clock):
     with db.unit_of_work() as s:
         notices.name_component(s, slug=factories.CRM, public_name=None, shown=False, actor=SYSTEM, now=clock.now())
     assert [c["name"] for c in client.get("/status.json").json()["components"]] == ["Clinic phone line"]
+
+
+def test_status_page__language_one_heading_labelled_field_and_skip_link_first(client, tokens):
+    for path in ("/status", "/status/confirm/not-a-token"):
+        page = Page()
+        page.feed(client.get(path, headers={"accept": "text/html"}).text)
+        assert (page.lang, page.first_link) == ("en", "#main"), path
+        assert page.h1 == 1, path
+        assert all(c.get("id") in page.labels for c in page.controls), path

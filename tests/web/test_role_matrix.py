@@ -130,7 +130,7 @@ MATRIX: dict[tuple[str, str], Perm | str] = {
     ("POST", "/users/{user_id}/tokens"): ADMIN,
     ("POST", "/tokens/{token_id}/revoke"): ADMIN,
 }
-MACHINE = ("/api/", "/v2/", "/healthz", "/readyz", "/metrics", "/openapi.json")
+MACHINE = ("/api/", "/v2/", "/healthz", "/readyz", "/metrics", "/openapi.json", "/status.json")
 
 
 @pytest.fixture

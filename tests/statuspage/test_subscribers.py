@@ -57,7 +57,7 @@ def test_subscribe__expired_link_is_refused(client, tokens, db, clock):
 
 
 def test_subscribe__refuses_what_is_not_one_address(client, tokens, db):
-    for bad in ("", "not-an-address", "a@b.example, c@d.example", "x" * 250 + "@e.example"):
+    for bad in ("", "not-an-address", "a@b.example, c@d.example", "x" * 250 + "@e.example", "nul\x00@e.example"):
         r = client.post("/status/subscribe", data={"email": bad}, headers={"accept": "application/json"})
         assert r.status_code == 422, bad
     with db.unit_of_work(readonly=True) as s:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -67,10 +67,9 @@ def status_json(session: ReadSession, now: Now) -> JSONResponse:
     return JSONResponse(public.status(session, now=now).model_dump(mode="json"))
 
 
-@public_router.post("/status/subscribe", response_class=HTMLResponse)
-async def subscribe(request: Request, session: DbSession, now: Now, settings: AppSettings,
-                    email: Annotated[str, Form(max_length=300)]) -> HTMLResponse:
-    await clean_form(request)
+@public_router.post("/status/subscribe", response_class=HTMLResponse, dependencies=[Depends(clean_form)])
+def subscribe(request: Request, session: DbSession, now: Now, settings: AppSettings,
+              email: Annotated[str, Form(max_length=300)]) -> HTMLResponse:
     address = subscribers.parse_email(email)
     wait = request.app.state.status_subscribe_limiter.take(address_of(request))
     if wait:

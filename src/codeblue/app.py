@@ -43,6 +43,8 @@ from codeblue.runbooks import api as runbooks_api
 from codeblue.runbooks import pages as runbook_pages
 from codeblue.settings import Settings
 from codeblue.web import apidocs
+from codeblue.statuspage import api as statuspage_api
+from codeblue.statuspage import pages as statuspage_pages
 from codeblue.web.headers import SecurityHeaders
 
 log = logging.getLogger("codeblue")
@@ -93,6 +95,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         limiter=RateLimiter(settings.ingest_rate_per_key, seconds=lambda: clock.now().timestamp()),
         sessions=lambda: db.unit_of_work(readonly=True),
     )
+    # Status-page subscriptions from one address: five at once, then one a minute.
+    app.state.status_subscribe_limiter = RateLimiter(1 / 60, burst=5, seconds=lambda: clock.now().timestamp())
     http_errors.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, evidence_max_bytes=settings.evidence_max_bytes)
     app.add_middleware(SecurityHeaders, https=settings.https)  # outermost: refusals get the headers too
@@ -135,5 +139,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     app.include_router(runbook_pages.router)
     app.include_router(metrics_api.router)
     app.include_router(apidocs.router)
+    app.include_router(statuspage_api.router)
+    app.include_router(statuspage_pages.public_router)
+    app.include_router(statuspage_pages.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
     return app

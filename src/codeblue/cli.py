@@ -16,6 +16,7 @@ from codeblue.incidents import cli as incidents_cli
 from codeblue.policy import cli as policy_cli
 from codeblue.reviews import cli as reviews_cli
 from codeblue.runbooks import cli as runbooks_cli
+from codeblue.statuspage import cli as statuspage_cli
 
 app = typer.Typer(help="Code Blue: incident response for healthcare systems.", no_args_is_help=True)
 app.add_typer(policy_cli.app, name="policy")
@@ -32,6 +33,7 @@ app.add_typer(runbooks_cli.evidence, name="evidence")
 app.command("readiness")(runbooks_cli.readiness)
 app.add_typer(comms_cli.updates, name="update")
 app.add_typer(comms_cli.templates, name="template")
+app.add_typer(statuspage_cli.app, name="notice")
 
 
 @app.command()

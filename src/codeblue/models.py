@@ -22,5 +22,6 @@ from codeblue.oncall.models import (
 from codeblue.auth.models import ApiToken, SignInThrottle, User, WebSession
 from codeblue.catalog.models import Service
 from codeblue.incidents.models import DaySequence, Incident, IncidentRole, TimelineEntry
+from codeblue.statuspage.models import CustomerNotice, StatusComponent, StatusIncident, StatusPost, Subscriber
 
-__all__ = ["Alert", "ApiToken", "AuditEntry", "AuditHead", "BreachCase", "BreachNotice", "ChatChannel", "ChecklistItem", "ContactMethod", "DaySequence", "Delivery", "Escalation", "EscalationPolicy", "Evidence", "FollowUp", "Heartbeat", "Incident", "IncidentRole", "Integration", "NamedContact", "NoticeEvidence", "Notification", "NotificationRule", "Review", "Schedule", "ScheduleOverride", "Service", "ServicePolicy", "SignInThrottle", "StatusUpdate", "TimelineEntry", "Timer", "User", "WebSession"]
+__all__ = ["Alert", "ApiToken", "AuditEntry", "AuditHead", "BreachCase", "BreachNotice", "ChatChannel", "ChecklistItem", "ContactMethod", "CustomerNotice", "DaySequence", "Delivery", "Escalation", "EscalationPolicy", "Evidence", "FollowUp", "Heartbeat", "Incident", "IncidentRole", "Integration", "NamedContact", "NoticeEvidence", "Notification", "NotificationRule", "Review", "Schedule", "ScheduleOverride", "Service", "ServicePolicy", "SignInThrottle", "StatusComponent", "StatusIncident", "StatusPost", "StatusUpdate", "Subscriber", "TimelineEntry", "Timer", "User", "WebSession"]

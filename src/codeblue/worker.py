@@ -18,6 +18,7 @@ from codeblue.notify.sender import Sender
 from codeblue.oncall import fence, notices, paging
 from codeblue.reviews import jobs as review_jobs
 from codeblue.settings import Settings
+from codeblue.statuspage import jobs as statuspage_jobs
 
 
 def timer_handlers(settings: Settings) -> dict:
@@ -25,7 +26,8 @@ def timer_handlers(settings: Settings) -> dict:
     return {
         **alert_jobs.TIMER_HANDLERS,
         **{kind: partial(handler, base_url=settings.public_url)
-           for kind, handler in {**review_jobs.TIMER_HANDLERS, **compliance_jobs.TIMER_HANDLERS}.items()},
+           for kind, handler in {**review_jobs.TIMER_HANDLERS, **compliance_jobs.TIMER_HANDLERS,
+                                 **statuspage_jobs.TIMER_HANDLERS}.items()},
         fence.START: partial(paging.on_start, **links),
         fence.ESCALATE: partial(paging.on_timer, **links),
         comms.CADENCE_TIMER: partial(comms_jobs.on_update_due, base_url=settings.public_url,

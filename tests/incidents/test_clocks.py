@@ -36,3 +36,17 @@ def test_acknowledgement(acked, resolved, now, state, overdue):
 def test_status_update(acked, last, open_, now, state, due):
     clock = clocks.status_update(acknowledged_at=acked, last_update_at=last, cadence=30 * M, open_=open_, now=now)
     assert (clock.state, clock.due_at) == (state, due)
+
+
+@pytest.mark.parametrize(("status", "due", "closed", "now", "state", "ticking"), [
+    ("owed", T + 60 * M, None, T + 59 * M, "running", True),
+    ("owed", T + 60 * M, None, T + 60 * M, "overdue", True),
+    ("sent", T + 60 * M, T + 30 * M, T + 90 * M, "sent", False),
+    ("waived", T + 60 * M, T + 10 * M, T + 90 * M, "waived", False),
+    ("not_owed", None, None, T, "not_owed", False),
+    (None, None, None, T, "unknown", False),  # an incident opened before notices were timed
+])
+def test_customer_notice_clock(status, due, closed, now, state, ticking):
+    clock = clocks.customer_notice(status=status, due_at=due, closed_at=closed, reason="P1: within 1 hour", now=now)
+    assert (clock.label, clock.state, clock.ticking) == ("Customer notice", state, ticking)
+    assert clock.overdue == (state == "overdue")

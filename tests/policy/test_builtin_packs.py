@@ -265,7 +265,8 @@ def test_ivr_data_breach__attaches_its_checklists(packs):
     ("pack", "templates"),
     [
         (IVR, {"initial_notification": ("initial", "stakeholders"), "status_update": ("update", "stakeholders"),
-               "resolution_notice": ("resolution", "stakeholders"), "post_incident_report": ("report", "reviewers")}),
+               "resolution_notice": ("resolution", "stakeholders"), "post_incident_report": ("report", "reviewers"),
+               "customer_notice": ("customer", "customers")}),
         (CRM, {"incident_alert": ("alert", "stakeholders"), "status_update": ("update", "stakeholders"),
                "resolution_notice": ("resolution", "stakeholders"),
                "customer_communication": ("customer", "customers"), "post_incident_report": ("report", "reviewers")}),
@@ -277,7 +278,8 @@ def test_templates__every_seed_template_exists(packs, pack, templates):
 
 @pytest.mark.parametrize(
     ("pack", "template"),
-    [(IVR, t) for t in ("initial_notification", "status_update", "resolution_notice", "post_incident_report")]
+    [(IVR, t) for t in ("initial_notification", "status_update", "resolution_notice", "post_incident_report",
+                        "customer_notice")]
     + [(CRM, t) for t in ("incident_alert", "status_update", "resolution_notice", "customer_communication",
                           "post_incident_report")],
 )

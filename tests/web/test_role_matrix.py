@@ -96,6 +96,19 @@ MATRIX: dict[tuple[str, str], Perm | str] = {
     ("GET", "/api/v1/audit"): COMPLIANCE,
     ("GET", "/api/v1/audit/verify"): COMPLIANCE,
     ("GET", "/api/v1/audit/export"): COMPLIANCE,
+    # customer notices and public posts
+    ("GET", "/api/v1/incidents/{ref}/customer-notice"): READ,
+    ("POST", "/api/v1/incidents/{ref}/customer-notice/preview"): RESPOND,
+    ("POST", "/api/v1/incidents/{ref}/customer-notice/send"): COMMAND,
+    ("POST", "/api/v1/incidents/{ref}/customer-notice/waive"): COMMAND,
+    ("POST", "/api/v1/incidents/{ref}/status-posts"): COMMAND,
+    # the public status page: no sign-in; subscription links carry their own token
+    ("GET", "/status"): OPEN,
+    ("GET", "/status.json"): OPEN,
+    ("POST", "/status/subscribe"): ANYONE,
+    ("GET", "/status/confirm/{token}"): ANYONE,
+    ("GET", "/status/unsubscribe/{token}"): ANYONE,
+    ("POST", "/status/unsubscribe/{token}"): ANYONE,
     # senders and paging links: their key or signed token is the credential
     ("POST", "/v2/enqueue"): ANYONE,
     ("POST", "/api/v1/hooks/{type_}/{key}"): ANYONE,
@@ -126,6 +139,10 @@ MATRIX: dict[tuple[str, str], Perm | str] = {
     ("GET", "/readiness"): READ,
     ("POST", "/incidents/{ref}/updates"): RESPOND,
     ("GET", "/incidents/{ref}/messages/preview"): READ,
+    ("POST", "/incidents/{ref}/customer-notice/preview"): RESPOND,
+    ("POST", "/incidents/{ref}/customer-notice/send"): COMMAND,
+    ("POST", "/incidents/{ref}/customer-notice/waive"): COMMAND,
+    ("POST", "/incidents/{ref}/status-posts"): COMMAND,
     ("GET", "/alerts"): READ,
     ("GET", "/integrations"): READ,
     ("POST", "/integrations"): ADMIN,
@@ -138,7 +155,7 @@ MATRIX: dict[tuple[str, str], Perm | str] = {
     ("POST", "/users/{user_id}/tokens"): ADMIN,
     ("POST", "/tokens/{token_id}/revoke"): ADMIN,
 }
-MACHINE = ("/api/", "/v2/", "/healthz", "/readyz", "/metrics", "/openapi.json")
+MACHINE = ("/api/", "/v2/", "/healthz", "/readyz", "/metrics", "/openapi.json", "/status.json")
 
 
 @pytest.fixture

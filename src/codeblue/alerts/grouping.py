@@ -19,6 +19,7 @@ from codeblue.incidents.models import Incident
 from codeblue.incidents.schemas import IncidentCreate
 from codeblue.policy import rules
 from codeblue.policy import service as policy
+from codeblue.statuspage import tracking as customer_notice
 
 SEVERITY_RANK = {"P0": 0, "P1": 1, "P2": 2, "P3": 3}
 
@@ -71,6 +72,7 @@ def raise_to(session: Session, *, incident: Incident, verdict: rules.Classificat
                          data={"from": before, "to": verdict.severity, "reason": verdict.reason,
                                "rule": verdict.rule_id})
         comms.after_change(session, incident=incident, now=now, what="severity")
+        customer_notice.track(session, incident=incident, pack=incidents.pack_of(incident), now=now)
     if verdict.phi_suspected and not incident.phi_suspected:
         incidents.set_flag(session, incident=incident, flag="phi_suspected", value=True, actor=actor, now=now,
                            reason=verdict.reason)

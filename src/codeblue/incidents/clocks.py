@@ -1,4 +1,4 @@
-"""An incident's clocks: acknowledgement against its severity's target, and the next status update.
+"""An incident's clocks: acknowledgement against its severity's target, the next status update, the customer notice.
 
 Pure functions of the incident's times and an explicit now; the page shows what they say and a small
 script keeps the countdown ticking between server renders.
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-State = Literal["running", "overdue", "met", "missed", "unknown", "stopped"]
+State = Literal["running", "overdue", "met", "missed", "unknown", "stopped", "sent", "waived", "not_owed"]
 
 
 @dataclass(frozen=True)
@@ -58,3 +58,16 @@ def status_update(*, acknowledged_at: datetime | None, last_update_at: datetime 
         return Clock("Next status update", "unknown", target=cadence, note="due once the incident is acknowledged")
     due = anchor + cadence
     return Clock("Next status update", "overdue" if now >= due else "running", due_at=due, target=cadence)
+
+
+def customer_notice(*, status: str | None, due_at: datetime | None, closed_at: datetime | None, reason: str,
+                    now: datetime) -> Clock:
+    """The customer notice: counting down to its deadline, overdue, sent, waived, or not owed."""
+    label = "Customer notice"
+    if status is None:
+        return Clock(label, "unknown", note="not timed for this incident")
+    if status == "owed" and due_at is not None:
+        return Clock(label, "overdue" if now >= due_at else "running", due_at=due_at, note=reason)
+    if status in ("sent", "waived"):
+        return Clock(label, status, due_at=due_at, done_at=closed_at, note=reason)  # type: ignore[arg-type]
+    return Clock(label, "not_owed", note=reason)

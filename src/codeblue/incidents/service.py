@@ -28,6 +28,7 @@ from codeblue.policy import rules
 from codeblue.policy import service as policy
 from codeblue.policy.schema import Pack
 from codeblue.reviews import service as reviews
+from codeblue.statuspage import tracking as customer_notice
 
 
 def pack_of(incident: Incident) -> Pack:
@@ -178,6 +179,7 @@ def create(
     notices.arm(session, pack=pack, incident_id=incident.id, incident_type=itype,
                 phi_suspected=incident.phi_suspected, severity=severity, now=now)
     comms.on_open(session, incident=incident, now=now)
+    customer_notice.track(session, incident=incident, pack=pack, now=now)
     return incident
 
 
@@ -278,6 +280,7 @@ def change_severity(
            summary=f"Severity {before} → {severity}: {reason}",
            data={"from": before, "to": severity, "reason": reason, "manual": True})
     comms.after_change(session, incident=incident, now=now, what="severity")
+    customer_notice.track(session, incident=incident, pack=pack, now=now)
     return incident
 
 
@@ -339,6 +342,8 @@ def set_flag(session: Session, *, incident: Incident, flag: str, value: bool, ac
     record(session, incident, kind="flag_changed", actor=actor, now=now,
            summary=(f"Flagged {label}" if value else f"Cleared {label}") + (f": {reason}" if reason else ""),
            data={"flag": flag, "value": value, "reason": reason})
+    if flag == "user_facing":
+        customer_notice.track(session, incident=incident, pack=pack_of(incident), now=now)
     if flag == "phi_suspected" and value:
         breaches.open_case(session, incident=incident, actor=actor, now=now,
                            reason=f"flagged PHI suspected by {actor.label}" + (f": {reason}" if reason else ""))

@@ -19,6 +19,9 @@ from codeblue.incidents.models import Incident, TimelineEntry
 from codeblue.oncall.setup import PLACEHOLDER_DOMAIN
 from codeblue.policy.schema import SEVERITY_IDS
 from codeblue.runbooks import views as runbook_views
+from codeblue.statuspage import service as statuspage
+from codeblue.statuspage.models import CustomerNotice
+from codeblue.statuspage.schemas import NoticeOut
 from codeblue.web.viewer import Viewer
 
 STATUS_UPDATE_KINDS = ("status_update",)  # timeline kinds that count as a posted status update
@@ -45,10 +48,11 @@ class Card:
     resolved_at: datetime | None
     ack: clocks.Clock
     update: clocks.Clock
+    notice: clocks.Clock
 
     @property
     def overdue(self) -> bool:
-        return self.ack.overdue or self.update.overdue
+        return self.ack.overdue or self.update.overdue or self.notice.overdue
 
 
 @dataclass(frozen=True)
@@ -109,11 +113,13 @@ class IncidentPage:
     commander_email: str
     version: str
     comms: Any = None  # comms.views.Section
+    customer_notice: NoticeOut | None = None
     nav_current: str = "/"
     playbook: Any = None  # the runbook, checklists and evidence section (codeblue.runbooks.views)
 
 
-def card(incident: Incident, *, now: datetime, last_update_at: datetime | None) -> Card:
+def card(incident: Incident, *, now: datetime, last_update_at: datetime | None,
+         notice: CustomerNotice | None = None) -> Card:
     pack = incidents.pack_of(incident)
     severity = pack.severity(incident.severity)
     itype = pack.incident_type(incident.type)
@@ -128,7 +134,16 @@ def card(incident: Incident, *, now: datetime, last_update_at: datetime | None) 
                                    target=severity.response_target, resolved=not is_open, now=now),
         update=clocks.status_update(acknowledged_at=incident.acknowledged_at, last_update_at=last_update_at,
                                     cadence=severity.update_cadence, open_=is_open, now=now),
+        notice=clocks.customer_notice(status=notice.status if notice else None, due_at=notice and notice.due_at,
+                                      closed_at=notice and notice.closed_at, reason=notice.reason if notice else "",
+                                      now=now),
     )
+
+
+def _notices(session: Session, ids: list[int]) -> dict[int, CustomerNotice]:
+    if not ids:
+        return {}
+    return {n.incident_id: n for n in session.scalars(select(CustomerNotice).where(CustomerNotice.incident_id.in_(ids)))}
 
 
 def _last_updates(session: Session, ids: list[int]) -> dict[int, datetime]:
@@ -148,7 +163,8 @@ def dashboard(session: Session, *, viewer: Viewer, now: datetime) -> Dashboard:
     rows = list(session.scalars(select(Incident).where(Incident.status.in_(open_statuses))
                                 .order_by(Incident.severity, Incident.detected_at, Incident.id).limit(DASHBOARD_LIMIT)))
     updates = _last_updates(session, [i.id for i in rows])
-    cards = [card(i, now=now, last_update_at=updates.get(i.id)) for i in rows]
+    tasks = _notices(session, [i.id for i in rows])
+    cards = [card(i, now=now, last_update_at=updates.get(i.id), notice=tasks.get(i.id)) for i in rows]
     groups = [SeverityGroup(id=sev, name=next(c.severity_name for c in cards if c.severity == sev),
                             cards=[c for c in cards if c.severity == sev])
               for sev in SEVERITY_IDS if any(c.severity == sev for c in cards)]
@@ -173,7 +189,8 @@ def incident_page(session: Session, *, incident: Incident, viewer: Viewer, now: 
     version = incident_version(session, incident.id)  # read first: a change after it is sent again, never lost
     pack = incidents.pack_of(incident)
     updates = _last_updates(session, [incident.id])
-    the_card = card(incident, now=now, last_update_at=updates.get(incident.id))
+    the_card = card(incident, now=now, last_update_at=updates.get(incident.id),
+                    notice=_notices(session, [incident.id]).get(incident.id))
     # A PHI-flagged incident's alert payloads are for compliance officers and admins only.
     withheld = incident.phi_suspected and not viewer.can(Perm.COMPLIANCE)
     alerts = [AlertRow(summary=a.summary, source=a.source, status=a.status, count=a.count,
@@ -195,4 +212,5 @@ def incident_page(session: Session, *, incident: Incident, viewer: Viewer, now: 
         severities=[(s.id, s.name) for s in pack.severities], people=people, commander_email=commander,
         version=version, playbook=runbook_views.section(session, incident=incident, viewer=viewer, now=now),
         comms=comms_views.section(session, incident=incident, viewer=viewer),
+        customer_notice=statuspage.view(session, incident=incident, now=now),
     )

@@ -9,6 +9,10 @@ from starlette.datastructures import MutableHeaders
 # No inline script, no third-party origin, no framing: pages load only what this server serves.
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+# The public status page runs no script at all and is fetched by people who never sign in.
+PUBLIC_CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+              "base-uri 'none'")
+PUBLIC_PATHS = ("/status", "/status.json")
 ALWAYS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
@@ -31,13 +35,17 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         tls = self.https or scope.get("scheme") == "https"
-        static = scope.get("path", "").startswith("/static/")
+        path = scope.get("path", "")
+        static = path.startswith("/static/")
+        public = path in PUBLIC_PATHS or path.startswith("/status/")
 
         async def with_headers(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in ALWAYS.items():
                     headers[name] = value
+                if public:
+                    headers["Content-Security-Policy"] = PUBLIC_CSP
                 if tls:
                     headers["Strict-Transport-Security"] = HSTS
                 if not static and "cache-control" not in headers:

@@ -3,14 +3,14 @@
 Single sign-on (OpenID Connect) keeps no state in the database: an account is matched by its email.
 
 Revision ID: 0012_auth_oidc
-Revises: 0010_comms
+Revises: 0011_statuspage
 Create Date: 2026-12-02 00:15:00
 """
 from alembic import op
 
 
 revision = '0012_auth_oidc'
-down_revision = '0010_comms'
+down_revision = '0011_statuspage'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Customer notices and the public status page."""

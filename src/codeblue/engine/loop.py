@@ -58,7 +58,7 @@ class TimerModule:
 
     name = "timers"
 
-    def __init__(self, handlers: dict[str, Handler], *, batch: int = 50,
+    def __init__(self, handlers: dict[str, Handler], *, batch: int = 10,
                  prepare: dict[str, Prepare] | None = None) -> None:
         self.handlers = handlers
         self.batch = batch
@@ -139,9 +139,9 @@ class Engine:
         self.clock = clock
         self.modules = modules
         self.sender = sender
-        # On SQLite another process (a `codeblue worker`, a CLI command) cannot tell this one it armed
-        # something, so the database is looked at a few times a second; PostgreSQL's NOTIFY does that.
-        self.idle_poll = idle_poll if idle_poll is not None else (2.0 if db.dialect == "postgresql" else 0.25)
+        # Other processes tell this one of new work (NOTIFY on PostgreSQL, datagrams on a SQLite file);
+        # the idle poll only backs that up. An in-memory SQLite database has no other process.
+        self.idle_poll = idle_poll if idle_poll is not None else 2.0
         self.timings: dict[str, float] = {}
         self.failures: dict[str, int] = {}
         self.alarms = {kind: wake.Alarm(clock) for kind in wake.KINDS}
@@ -219,6 +219,15 @@ class Engine:
                                                         self.alarms["outbox"])))
         if self.db.dialect == "postgresql":
             self._threads.append(threading.Thread(target=self._listen, name="codeblue-listen", daemon=True))
+        elif (database := self.db.engine.url.database) not in (None, "", ":memory:"):
+            try:
+                peers = wake.Peers(database)
+            except OSError:
+                log.exception("cannot listen for other processes' work; polling every %s s", 0.25)
+                self.idle_poll = min(self.idle_poll, 0.25)
+            else:
+                self._threads.append(threading.Thread(target=self._listen_local, args=(peers,),
+                                                      name="codeblue-listen", daemon=True))
         for thread in self._threads:
             thread.start()
 
@@ -232,6 +241,20 @@ class Engine:
         self._threads = []
         if self.sender is not None and hasattr(self.sender, "close"):
             self.sender.close()
+
+    def _listen_local(self, peers: wake.Peers) -> None:
+        """SQLite: another process on this file armed a timer or queued a message; wake for its due time."""
+        try:
+            self.poke()  # anything armed before this ear was open is found by the next pass
+            while not self._stop.is_set():
+                try:
+                    if (heard := peers.receive()) is not None:
+                        self._heard(*heard)
+                except Exception:
+                    log.exception("could not read another process's wake-up")
+                    self._stop.wait(1.0)
+        finally:
+            peers.close()
 
     def _listen(self) -> None:
         """PostgreSQL LISTEN: another instance armed a timer or queued a message; wake for its due time."""

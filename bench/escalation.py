@@ -32,7 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import Server, database, machine, pg_available  # noqa: E402
 
-STEP_DELAY = 60  # seconds; must exceed the time to open the load incidents (about 15-40 s here)
+STEP_DELAY = 120  # seconds; must exceed the time to open the load incidents (15-80 s here, by load)
 CREATORS = 8  # concurrent API clients opening the load incidents
 TICK = os.sysconf("SC_CLK_TCK")
 

@@ -77,19 +77,28 @@ class Sender:
         self._running = threading.Lock()
 
     def close(self) -> None:
-        """Close the kept connections and the event loop (the engine does on stop)."""
-        with self._running:
-            if self._runner is None:
-                return
-            try:
-                if self._client is not None:
-                    self._runner.run(self._client.aclose())
-            except Exception:
-                log.exception("could not close the sender's HTTP client")
-            finally:
-                self._client = None
-                self._runner.close()
-                self._runner = None
+        """Close the kept connections and the event loop (the engine does on stop).
+
+        In a thread of its own: the caller may be inside an event loop (the server's shutdown), where
+        another loop cannot run.
+        """
+        def shut() -> None:
+            with self._running:
+                if self._runner is None:
+                    return
+                try:
+                    if self._client is not None:
+                        self._runner.run(self._client.aclose())
+                except Exception:
+                    log.exception("could not close the sender's HTTP client")
+                finally:
+                    self._client = None
+                    self._runner.close()
+                    self._runner = None
+
+        closer = threading.Thread(target=shut, name="codeblue-sender-close", daemon=True)
+        closer.start()
+        closer.join(timeout=self.send_timeout + 5)
 
     def next_due(self) -> datetime | None:
         with self.db.unit_of_work(readonly=True) as session:

@@ -147,6 +147,7 @@ class Engine:
         self.alarms = {kind: wake.Alarm(clock) for kind in wake.KINDS}
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._peers: wake.Peers | None = None
 
     def poke(self) -> None:
         """Look again now rather than at the next due time."""
@@ -226,6 +227,7 @@ class Engine:
                 log.exception("cannot listen for other processes' work; polling every %s s", 0.25)
                 self.idle_poll = min(self.idle_poll, 0.25)
             else:
+                self._peers = peers
                 self._threads.append(threading.Thread(target=self._listen_local, args=(peers,),
                                                       name="codeblue-listen", daemon=True))
         for thread in self._threads:
@@ -236,6 +238,9 @@ class Engine:
         wake.unsubscribe(self._heard)
         for alarm in self.alarms.values():
             alarm.stop()
+        if self._peers is not None:
+            self._peers.interrupt()
+            self._peers = None
         for thread in self._threads:
             thread.join(timeout=30)
         self._threads = []

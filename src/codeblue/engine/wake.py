@@ -153,6 +153,14 @@ class Peers:
             return None
         return parse(data.decode(errors="replace"))
 
+    def interrupt(self) -> None:
+        """Cut a receive() short (the engine is stopping)."""
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as out:
+            try:
+                out.sendto(b"", self.path)
+            except OSError:
+                pass
+
     def close(self) -> None:
         _own.discard(self.path)
         self.sock.close()

@@ -80,9 +80,11 @@ class Server:
         init = subprocess.run([str(BIN / "codeblue"), "init"], env=self.env, capture_output=True, text=True,
                               check=True)
         self.token = init.stdout.strip().splitlines()[-1]
+        # The server's log goes to a file: a pipe nobody reads fills up and then stalls the server.
+        self.log = tempfile.NamedTemporaryFile(prefix="codeblue-bench-", suffix=".log", delete=False)
         self.proc = subprocess.Popen([str(BIN / "codeblue"), "serve", "--port", str(self.port),
                                       "--workers", str(workers)], env=self.env,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                     stdout=subprocess.DEVNULL, stderr=self.log)
         deadline = time.time() + 30
         while time.time() < deadline:
             try:
@@ -107,6 +109,13 @@ class Server:
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(timeout=30)
+        self.log.close()
+        errors = [line for line in Path(self.log.name).read_text(errors="replace").splitlines()
+                  if "ERROR" in line or "Traceback" in line]
+        if errors:
+            print(f"server logged {len(errors)} error line(s), see {self.log.name}; first: {errors[0][:200]}")
+        else:
+            os.unlink(self.log.name)
 
 
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}

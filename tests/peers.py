@@ -59,6 +59,13 @@ def http_receiver(respond: Callable[[Received], tuple[int, bytes]] | None = None
         def do_POST(self) -> None:  # noqa: N802 - http.server's naming
             length = int(self.headers.get("content-length") or 0)
             got = Received(self.path, {k.lower(): v for k, v in self.headers.items()}, self.rfile.read(length))
+            if len(got.body) < length:
+                # The sender died mid-request (a kill -9 test): this page never arrived whole.
+                got.headers["x-test-status"] = "cut short"
+                with receiver.lock:
+                    receiver.requests.append(got)
+                self.close_connection = True
+                return
             if on_the_way is not None:
                 on_the_way(got)
             if latency:

@@ -39,6 +39,11 @@ def timer_handlers(settings: Settings) -> dict:
     }
 
 
+def timer_preparers() -> dict:
+    """Batch reads for the kinds whose timers come in numbers: the paging ones."""
+    return {fence.START: paging.prepare, fence.ESCALATE: paging.prepare}
+
+
 def build_engine(db: Database, clock: Clock, settings: Settings, channels: Mapping[str, object] | None = None) -> Engine:
     """The engine with its modules; channels come from settings unless a test passes its own."""
     if channels is None:
@@ -47,5 +52,5 @@ def build_engine(db: Database, clock: Clock, settings: Settings, channels: Mappi
                     retry_base=settings.notify_retry_base_seconds,
                     throttle_per_minute=settings.notify_throttle_per_minute,
                     send_timeout=settings.notify_send_timeout_seconds)
-    modules = [TimerModule(timer_handlers(settings)), SelfCheck(settings.engine_selfcheck_seconds)]
+    modules = [TimerModule(timer_handlers(settings), prepare=timer_preparers()), SelfCheck(settings.engine_selfcheck_seconds)]
     return Engine(db, clock, modules, sender=sender)

@@ -158,3 +158,17 @@ def test_postgres__two_instances_checking_at_once_rearm_once(db, clock, receiver
         first.close()
         second.close()
     assert len(checks(db, ref)) == 1 and [k for k, _ in timers(db)] == ["page"]
+
+
+def test_lost_exhaustion_timer__is_rearmed_and_the_policy_then_says_exhausted(db, clock, engine, receiver):
+    ref = team.open_incident(db, clock)
+    team.drain(engine)
+    clock.advance(5 * MINUTE)
+    team.drain(engine)  # the secondary, the last step, is paged: its wait runs out 5 minutes on
+    lose_timers(db)
+    clock.advance(MINUTE)
+    team.drain(engine)
+    assert timers(db) == [("escalate", clock.now() + 4 * MINUTE)] and len(checks(db, ref)) == 1
+    clock.advance(4 * MINUTE)
+    team.drain(engine)
+    assert [k for k, _ in team.timeline(db, ref)].count("escalation_exhausted") == 1 and timers(db) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from datetime import timedelta
@@ -78,3 +79,41 @@ def test_alarm__a_due_time_heard_while_awake_is_not_lost():
 def test_alarm__work_someone_else_holds_is_retried_soon_not_in_a_spin():
     clock = SystemClock()
     assert wake.Alarm.RETRY.total_seconds() * 0.8 <= slept(wake.Alarm(clock), known=clock.now()) < 0.2
+
+
+def test_sqlite__a_timer_armed_by_another_process_is_fired_at_once_not_at_the_next_poll(tmp_path, sqlite_template):
+    import shutil
+    import subprocess
+    import sys
+
+    from codeblue.db import Database
+    from codeblue.engine.loop import Engine, TimerModule
+
+    path = tmp_path / "shared.db"
+    shutil.copy(sqlite_template, path)
+    db = Database(f"sqlite:///{path}")
+    fired = threading.Event()
+    engine = Engine(db, SystemClock(), [TimerModule({"ok": lambda s, t, now: fired.set()})], idle_poll=30.0)
+    engine.start()
+    try:
+        time.sleep(0.3)  # its first pass is over and it sleeps on the 30 s poll
+        arm = ("from datetime import UTC, datetime; from codeblue.db import Database; from codeblue.engine import timers\n"
+               f"db = Database('sqlite:///{path}')\n"
+               "with db.unit_of_work() as s:\n"
+               "    now = datetime.now(UTC); timers.arm(s, kind='ok', subject_id=7, due_at=now, now=now)\n")
+        subprocess.run([sys.executable, "-c", arm], check=True, timeout=60)
+        armed = time.monotonic()
+        assert fired.wait(10), "the engine slept on its poll"
+        assert time.monotonic() - armed < 2.0
+    finally:
+        engine.stop()
+        db.dispose()
+
+
+def test_sqlite__a_dead_processs_socket_is_removed_when_next_told(tmp_path):
+    database = str(tmp_path / "gone.db")
+    ear = wake.Peers(database)
+    ear.sock.close()  # as a process killed with -9 leaves it: the file, with nobody reading
+    wake._own.discard(ear.path)
+    wake.tell_peers(database, [("timers", SystemClock().now())])
+    assert not os.path.exists(ear.path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -13,7 +14,7 @@ from sqlalchemy import select
 from codeblue.app import create_app
 from codeblue.bootstrap import ADMIN_EMAIL
 from codeblue.incidents import service as incidents
-from codeblue.notify.channels import TwilioConfig, TwilioSmsChannel
+from codeblue.notify.channels import TwilioConfig, TwilioSmsChannel, TwilioVoiceChannel
 from codeblue.notify.models import Notification
 from codeblue.notify.twilio_inbound import signature
 from codeblue.oncall import service as oncall
@@ -245,3 +246,58 @@ def test_sms_ack__without_a_twilio_auth_token_inbound_sms_is_refused(db, clock, 
         SMS_HOOK, data={"From": PHONE, "Body": f"ACK {sms_code(twilio_api)}"})
     assert response.status_code == 403 and "CODEBLUE_TWILIO_AUTH_TOKEN" in response.json()["error"]["message"]
     assert status(db, paged) == "triggered"
+
+
+# --- the voice call: "press 1 to acknowledge"
+
+
+@pytest.fixture
+def called(db, clock, settings, client, receiver, twilio_api) -> tuple[str, str]:
+    """A P0 whose primary has been paged by a voice call: (incident ref, the path the keypress posts to)."""
+    team.two_steps(db, clock, receiver.url)
+    twilio_api.route("/2010-04-01/Accounts/AC1/Calls.json", (201, {"sid": "CA1", "status": "queued"}))
+    with db.unit_of_work() as s:
+        oncall.add_contact_method(s, user_email=ADMIN_EMAIL, type_="voice", address=PHONE, now=clock.now())
+    voice = TwilioVoiceChannel(TwilioConfig(account_sid="AC1", auth_token="t", from_number="+15559990000",
+                                            base_url=twilio_api.url))
+    ref = team.open_incident(db, clock)
+    team.drain(team.webhook_engine(db, clock, settings, voice=voice))
+    [call] = [r for r in twilio_api.requests if r.path.endswith("/Calls.json")]
+    action = ET.fromstring(call.form()["Twiml"]).find("Gather").get("action")
+    return ref, urlsplit(action).path
+
+
+def spoken(response) -> ET.Element:
+    assert response.status_code == 200 and response.headers["content-type"].startswith("application/xml")
+    root = ET.fromstring(response.text)
+    assert root.tag == "Response"
+    return root
+
+
+def test_voice_ack__pressing_1_acknowledges_and_answers_twiml(client, db, clock, called):
+    ref, path = called
+    assert path.startswith("/ack/") and path.endswith("/voice")
+    clock.advance(timedelta(seconds=45))
+    root = spoken(client.post(path, data={"Digits": "1", "CallSid": "CA1", "From": "+15559990000", "To": PHONE}))
+    assert root.find("Say").text == f"Acknowledged {ref}. Paging stopped. Goodbye."
+    assert status(db, ref) == "acknowledged"
+    [(actor, _, data)] = acked_entry(db, ref)
+    assert actor == ADMIN_EMAIL and data["via"] == "voice keypress" and data["seconds_to_acknowledge"] == 45.0
+
+
+def test_voice_ack__another_key_asks_again_and_changes_nothing(client, db, called):
+    ref, path = called
+    root = spoken(client.post(path, data={"Digits": "7"}))
+    assert root.find("Gather").get("action").endswith(path) and status(db, ref) == "triggered"
+    spoken(client.post(path, data={}))
+    assert status(db, ref) == "triggered"
+
+
+def test_voice_ack__a_second_press_or_a_bad_token_is_spoken_not_an_error(client, db, called):
+    ref, path = called
+    spoken(client.post(path, data={"Digits": "1"}))
+    again = spoken(client.post(path, data={"Digits": "1"}))
+    assert "already used to acknowledge" in again.find("Say").text
+    bad = spoken(client.post("/ack/1.2.nonsense/voice", data={"Digits": "1"}))
+    assert "acknowledge link" in bad.find("Say").text
+    assert len(acked_entry(db, ref)) == 1

@@ -256,3 +256,24 @@ def test_a_commit_in_another_process_wakes_the_engine_through_notify_or_the_poll
     finally:
         engine.stop()
     assert receiver.requests and receiver.requests[0].at - committed < 0.5
+
+
+def test_close__from_inside_an_event_loop_as_the_server_shuts_down_closes_the_kept_client(db, clock):
+    import asyncio
+
+    sender = Sender(db, clock, {})
+    sender._runner = asyncio.Runner()
+    client = sender._runner.run(_new_client())
+    sender._client = client
+
+    async def lifespan_end() -> None:
+        sender.close()
+
+    asyncio.run(lifespan_end())
+    assert client.is_closed and sender._runner is None and sender._client is None
+
+
+async def _new_client():
+    import httpx
+
+    return httpx.AsyncClient()

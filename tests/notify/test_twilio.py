@@ -65,7 +65,7 @@ def test_voice_call_speaks_escaped_text_and_gathers_to_ack_url(http: FakeHTTP) -
     assert root.tag == "Response"
     assert root.find("Say").text == "Orders <script>alert(1)</script> & co"
     gather = root.find("Gather")
-    assert gather.get("numDigits") == "1" and gather.get("action") == "https://cb.example/ack/tok?a=1&b=2"
+    assert gather.get("numDigits") == "1" and gather.get("action") == "https://cb.example/ack/tok/voice?a=1&b=2"
     assert "Press 1 to acknowledge" in gather.find("Say").text
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 
 from codeblue.auth.models import User
 from codeblue.bootstrap import ADMIN_EMAIL
+from codeblue.engine.models import Timer
 from codeblue.notify.channels import TwilioConfig, TwilioSmsChannel, TwilioVoiceChannel
 from codeblue.oncall import service as oncall
 from codeblue.oncall.models import ContactMethod, NamedContact
@@ -189,4 +190,70 @@ def test_seeded_chain__pages_primary_secondary_manager_cto_each_after_the_respon
         assert team.paths(receiver) == expected[:n + 1], f"nothing at minute {5 * n}"
     step_at(clock, engine, 120)
     assert team.paths(receiver) == expected
-    assert team.timeline(db, ref)[-1][0] in ("page_sent", "paging")
+    # The CTO, paged last at minute 35, had the response target too: then the policy is exhausted.
+    [(kind, summary)] = [(k, s) for k, s in team.timeline(db, ref) if k == "escalation_exhausted"]
+    assert summary == "Escalation policy exhausted after 2 rounds: nobody acknowledged"
+    assert team.timeline(db, ref)[-1] == (kind, summary)
+
+
+# --- exhausted: the last step's wait runs out and nobody answered
+
+
+def exhausted(db, ref) -> list[str]:
+    return [summary for kind, summary in team.timeline(db, ref) if kind == "escalation_exhausted"]
+
+
+def test_exhausted__recorded_once_when_the_last_steps_wait_runs_out(db, clock, settings, receiver):
+    team.two_steps(db, clock, receiver.url)  # primary, then secondary, each waiting 5 minutes
+    engine = team.webhook_engine(db, clock, settings)
+    ref = team.open_incident(db, clock)
+    step_at(clock, engine, 5)
+    step_at(clock, engine, 10 - 1 / 60)
+    assert team.paths(receiver) == ["/primary", "/secondary"] and exhausted(db, ref) == []
+    step_at(clock, engine, 10)
+    assert exhausted(db, ref) == ["Escalation policy exhausted: nobody acknowledged"]
+    for minute in (15, 60, 240):
+        step_at(clock, engine, minute)
+    assert exhausted(db, ref) == ["Escalation policy exhausted: nobody acknowledged"]
+    assert team.paths(receiver) == ["/primary", "/secondary"]
+    with db.unit_of_work(readonly=True) as s:
+        assert s.scalars(select(Timer)).all() == []
+
+
+def test_exhausted__not_recorded_when_someone_acknowledges_in_time(db, clock, settings, receiver):
+    team.two_steps(db, clock, receiver.url)
+    engine = team.webhook_engine(db, clock, settings)
+    ref = team.open_incident(db, clock)
+    step_at(clock, engine, 5)
+    step_at(clock, engine, 9)
+    team.acknowledge(db, clock, ref)
+    step_at(clock, engine, 30)
+    assert exhausted(db, ref) == []
+
+
+def test_exhausted__after_the_last_round_of_a_repeating_policy(db, clock, settings, receiver):
+    team.two_steps(db, clock, receiver.url)
+    policy(db, clock, ([{"type": "schedule", "ref": team.PRIMARY_SCHEDULE}], 60),
+           ([{"type": "schedule", "ref": "crm-secondary"}], 60), repeat=1)
+    engine = team.webhook_engine(db, clock, settings)
+    ref = team.open_incident(db, clock)
+    for minute in range(0, 4):
+        step_at(clock, engine, minute)
+    assert len(team.paths(receiver)) == 4 and exhausted(db, ref) == []
+    step_at(clock, engine, 4)
+    assert exhausted(db, ref) == ["Escalation policy exhausted after 2 rounds: nobody acknowledged"]
+
+
+def test_exhausted__at_once_when_the_last_steps_page_fails_for_good(db, clock, settings, receiver):
+    team.two_steps(db, clock, receiver.url)
+    with http_receiver(respond=lambda _request: (404, b"no such hook")) as refusing:  # 404 is not retried
+        with db.unit_of_work() as s:
+            s.execute(update(ContactMethod).where(ContactMethod.address.endswith("/secondary"))
+                      .values(address=f"{refusing.url}/secondary"))
+        engine = team.webhook_engine(db, clock, settings)
+        ref = team.open_incident(db, clock)
+        step_at(clock, engine, 5)
+        assert [r.path for r in refusing.requests] == ["/secondary"]
+        assert exhausted(db, ref) == ["Escalation policy exhausted: nobody acknowledged"]
+        step_at(clock, engine, 30)
+    assert len(exhausted(db, ref)) == 1

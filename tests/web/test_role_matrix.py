@@ -118,6 +118,7 @@ MATRIX: dict[tuple[str, str], Perm | str] = {
     ("POST", "/api/v1/heartbeats/{key}"): ANYONE,
     ("GET", "/ack/{token}"): ANYONE,
     ("POST", "/ack/{token}"): ANYONE,
+    ("POST", "/ack/{token}/voice"): ANYONE,
     # pages, web sessions
     ("GET", "/sign-in"): OPEN,
     ("POST", "/sign-in"): ANYONE,

@@ -13,12 +13,14 @@ from sqlalchemy.orm import Session
 
 from codeblue.clock import Clock
 from codeblue.db import Database
-from codeblue.engine import timers, wake
+from codeblue.engine import timers, txcache, wake
 from codeblue.engine.models import Timer
 
 log = logging.getLogger("codeblue.engine")
 
 Handler = Callable[[Session, Timer, datetime], None]
+# Reads (and locks) for a batch of one kind's timers; returns the subjects another transaction holds.
+Prepare = Callable[[Session, list[Timer], datetime], set[int]]
 BUSY_RETRY = timedelta(milliseconds=50)
 
 
@@ -45,35 +47,80 @@ class Sender(Protocol):
 
 
 class TimerModule:
-    """Fires due timers through the handler registered for their kind."""
+    """Fires due timers through the handler registered for their kind.
+
+    A batch is claimed and fired in one transaction. Kinds may register a `prepare` that reads (and
+    locks) for the whole batch what their handlers would each read alone: a few queries per batch
+    instead of several per timer. The batch runs under one savepoint; should any timer fail, it is
+    rolled back and fired again with a savepoint per timer, so a failing timer backs off on its own
+    and its neighbours go on.
+    """
 
     name = "timers"
 
-    # Small batches: a timer falling due while a batch is being worked waits for the whole batch.
-    def __init__(self, handlers: dict[str, Handler], *, batch: int = 10) -> None:
+    def __init__(self, handlers: dict[str, Handler], *, batch: int = 10,
+                 prepare: dict[str, Prepare] | None = None) -> None:
         self.handlers = handlers
         self.batch = batch
+        self.prepare = prepare or {}
 
     def update(self, session: Session, now: datetime) -> int:
-        fired = 0
-        for timer in timers.claim_due(session, now=now, limit=self.batch):
+        claimed = timers.claim_due(session, now=now, limit=self.batch)
+        if not claimed:
+            return 0
+        try:
+            with session.begin_nested():
+                self._fire(session, claimed, now, isolated=False)
+        except Exception:
+            # Something in the batch failed. Whatever it read is rolled back with it: read again.
+            txcache.clear(session)
+            self._fire(session, claimed, now, isolated=True)
+        return len(claimed)
+
+    def _ready(self, session: Session, claimed: list[Timer], now: datetime) -> list[Timer]:
+        """The timers to fire now: those whose subject another transaction holds wait a moment."""
+        by_kind: dict[str, list[Timer]] = {}
+        for timer in claimed:
+            by_kind.setdefault(timer.kind, []).append(timer)
+        busy: set[tuple[str, int]] = set()
+        for kind, group in by_kind.items():
+            if (prepare := self.prepare.get(kind)) is not None:
+                busy |= {(kind, subject) for subject in prepare(session, group, now)}
+        ready = []
+        for timer in claimed:
+            if (timer.kind, timer.subject_id) in busy:
+                timer.due_at = now + BUSY_RETRY  # an ack holds the incident; by then it has committed
+            else:
+                ready.append(timer)
+        return ready
+
+    def _fire(self, session: Session, claimed: list[Timer], now: datetime, *, isolated: bool) -> None:
+        fired = []
+        for timer in self._ready(session, claimed, now):
             handler = self.handlers.get(timer.kind)
+            if not isolated:
+                self._call(handler, session, timer, now)
+                fired.append(timer)
+                continue
             try:
                 with session.begin_nested():
-                    if handler is None:
-                        log.error("no handler for timer kind %s; dropping it", timer.kind)
-                    else:
-                        handler(session, timer, now)
-                    timers.done(session, timer)
+                    self._call(handler, session, timer, now)
+                fired.append(timer)
             except timers.Busy:
-                timer.due_at = now + BUSY_RETRY  # an ack holds the incident; by then it has committed
+                timer.due_at = now + BUSY_RETRY
             except Exception:
-                # Isolated: this timer backs off and retries; its neighbours in the batch go on.
                 log.exception("timer %s/%s failed (attempt %s)", timer.kind, timer.subject_id, timer.attempts + 1)
+                txcache.clear(session)
                 timer.attempts += 1
                 timer.due_at = now + timedelta(seconds=min(300, 2 ** timer.attempts))
-            fired += 1
-        return fired
+        timers.done_many(session, fired)
+
+    @staticmethod
+    def _call(handler: Handler | None, session: Session, timer: Timer, now: datetime) -> None:
+        if handler is None:
+            log.error("no handler for timer kind %s; dropping it", timer.kind)
+        else:
+            handler(session, timer, now)
 
     def next_due(self, session: Session) -> datetime | None:
         return timers.next_due(session)
@@ -92,14 +139,15 @@ class Engine:
         self.clock = clock
         self.modules = modules
         self.sender = sender
-        # On SQLite another process (a `codeblue worker`, a CLI command) cannot tell this one it armed
-        # something, so the database is looked at a few times a second; PostgreSQL's NOTIFY does that.
-        self.idle_poll = idle_poll if idle_poll is not None else (2.0 if db.dialect == "postgresql" else 0.25)
+        # Other processes tell this one of new work (NOTIFY on PostgreSQL, datagrams on a SQLite file);
+        # the idle poll only backs that up. An in-memory SQLite database has no other process.
+        self.idle_poll = idle_poll if idle_poll is not None else 2.0
         self.timings: dict[str, float] = {}
         self.failures: dict[str, int] = {}
         self.alarms = {kind: wake.Alarm(clock) for kind in wake.KINDS}
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._peers: wake.Peers | None = None
 
     def poke(self) -> None:
         """Look again now rather than at the next due time."""
@@ -172,6 +220,16 @@ class Engine:
                                                         self.alarms["outbox"])))
         if self.db.dialect == "postgresql":
             self._threads.append(threading.Thread(target=self._listen, name="codeblue-listen", daemon=True))
+        elif (database := self.db.engine.url.database) not in (None, "", ":memory:"):
+            try:
+                peers = wake.Peers(database)
+            except OSError:
+                log.exception("cannot listen for other processes' work; polling every %s s", 0.25)
+                self.idle_poll = min(self.idle_poll, 0.25)
+            else:
+                self._peers = peers
+                self._threads.append(threading.Thread(target=self._listen_local, args=(peers,),
+                                                      name="codeblue-listen", daemon=True))
         for thread in self._threads:
             thread.start()
 
@@ -180,9 +238,28 @@ class Engine:
         wake.unsubscribe(self._heard)
         for alarm in self.alarms.values():
             alarm.stop()
+        if self._peers is not None:
+            self._peers.interrupt()
+            self._peers = None
         for thread in self._threads:
             thread.join(timeout=30)
         self._threads = []
+        if self.sender is not None and hasattr(self.sender, "close"):
+            self.sender.close()
+
+    def _listen_local(self, peers: wake.Peers) -> None:
+        """SQLite: another process on this file armed a timer or queued a message; wake for its due time."""
+        try:
+            self.poke()  # anything armed before this ear was open is found by the next pass
+            while not self._stop.is_set():
+                try:
+                    if (heard := peers.receive()) is not None:
+                        self._heard(*heard)
+                except Exception:
+                    log.exception("could not read another process's wake-up")
+                    self._stop.wait(1.0)
+        finally:
+            peers.close()
 
     def _listen(self) -> None:
         """PostgreSQL LISTEN: another instance armed a timer or queued a message; wake for its due time."""

@@ -53,8 +53,9 @@ def rearm(session: Session, *, incident: Incident, now: datetime) -> tuple[str, 
     policy = session.get(EscalationPolicy, esc.policy_id)
     if policy is None or esc.step >= len(policy.steps):
         return None
-    if steps.after(esc.step, esc.loop, steps=len(policy.steps), repeat=policy.repeat) is None:
-        return None  # the last step has been paged: nothing further was ever armed
+    last = steps.after(esc.step, esc.loop, steps=len(policy.steps), repeat=policy.repeat) is None
+    if last and paging.exhausted(session, incident.id):
+        return None  # the last step was paged and its wait ran out: nothing further to arm
     target = incidents.pack_of(incident).severity(incident.severity).response_target
     # Due when it would have been: a lost timer must not page the next step early, nor later than now.
     due = max(now, _last_paged(session, incident, esc) + steps.wait_after(policy.steps[esc.step], response_target=target))

@@ -2,17 +2,27 @@
 
 In this process the word goes straight to each engine's alarm once the transaction commits (never
 before: work that rolls back must not look due). On PostgreSQL the same word goes to every other
-instance through NOTIFY, which PostgreSQL delivers at commit. So no engine polls to find new work;
-the idle poll only backs up a lost LISTEN connection or another process on SQLite.
+instance through NOTIFY, which PostgreSQL delivers at commit. On SQLite, processes sharing the
+database file (`codeblue serve`, a `codeblue worker`, a CLI command) do the same through datagram
+sockets in a directory of that database's own (Peers). So no engine polls to find new work; the
+idle poll only backs up a lost LISTEN connection or a lost datagram.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import heapq
+import logging
+import os
+import socket
+import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
@@ -26,6 +36,8 @@ _NOTED = "codeblue_wake"
 Subscriber = Callable[[str, datetime], None]
 _subscribers: list[Subscriber] = []
 _lock = threading.Lock()
+_own: set[str] = set()  # this process's Peers sockets: it hears its own commits directly
+log = logging.getLogger("codeblue.engine")
 
 
 def due(session: Session, kind: str, when: datetime) -> None:
@@ -78,6 +90,81 @@ def _after_commit(session: Session) -> None:
     for subscriber in subscribers:
         for kind, when in noted:
             subscriber(kind, when)
+    bind = session.get_bind()
+    if bind.dialect.name == "sqlite" and bind.url.database not in (None, "", ":memory:"):
+        tell_peers(bind.url.database, noted)
+
+
+def _payloads(noted: list[tuple[str, datetime]]) -> list[bytes]:
+    """One word per kind, for the earliest: as the NOTIFY says."""
+    earliest: dict[str, datetime] = {}
+    for kind, when in noted:
+        earliest[kind] = min(when, earliest.get(kind, when))
+    return [f"{kind}|{when.isoformat()}".encode() for kind, when in earliest.items()]
+
+
+@functools.cache
+def peer_dir(database: str) -> Path:
+    """Where the engines of one SQLite file keep their sockets: short, as a socket's path must be."""
+    digest = hashlib.sha256(str(Path(database).resolve()).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"codeblue-wake-{digest}"
+
+
+def tell_peers(database: str, noted: list[tuple[str, datetime]]) -> None:
+    """Tell the other processes' engines on this SQLite file; a socket nobody listens on is removed."""
+    folder = peer_dir(database)
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return  # no engine has ever listened on this database
+    payloads = _payloads(noted)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as out:
+        out.setblocking(False)
+        for name in names:
+            target = str(folder / name)
+            if target in _own:
+                continue
+            try:
+                for payload in payloads:
+                    out.sendto(payload, target)
+            except (ConnectionRefusedError, FileNotFoundError):
+                Path(target).unlink(missing_ok=True)  # its process is gone
+            except OSError:
+                pass  # its queue is full (it has work to wake for already), or a stranger: the poll backs up
+
+
+class Peers:
+    """This process's ear on a SQLite file: other processes' commits arrive as datagrams (see tell_peers)."""
+
+    def __init__(self, database: str) -> None:
+        folder = peer_dir(database)
+        folder.mkdir(mode=0o700, exist_ok=True)
+        self.path = str(folder / f"{os.getpid()}-{uuid.uuid4().hex[:8]}")
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(self.path)
+        self.sock.settimeout(1.0)
+        _own.add(self.path)
+
+    def receive(self) -> tuple[str, datetime] | None:
+        """The next word from another process, or None after a second of silence."""
+        try:
+            data = self.sock.recv(512)
+        except TimeoutError:
+            return None
+        return parse(data.decode(errors="replace"))
+
+    def interrupt(self) -> None:
+        """Cut a receive() short (the engine is stopping)."""
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as out:
+            try:
+                out.sendto(b"", self.path)
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        _own.discard(self.path)
+        self.sock.close()
+        Path(self.path).unlink(missing_ok=True)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -13,7 +13,7 @@ from codeblue.errors import CodeBlueError, Forbidden
 from codeblue.incidents.lifecycle import Status
 from codeblue.incidents.models import Incident
 from codeblue.notify import ack, twilio_inbound
-from codeblue.notify.channels import phi
+from codeblue.notify.channels import phi, twilio
 from codeblue.notify.models import Notification
 from codeblue.web.render import page
 
@@ -53,6 +53,33 @@ def ack_submit(token: str, session: DbSession, now: Now, settings: AppSettings) 
     row = ack.by_token(session, token=token, secret=settings.secret_key, now=now)
     incident = ack.acknowledge(session, row=row, now=now, via=f"{row.channel} link")
     return page("ack.html", _ack_page(incident, row, f"Acknowledged. Thank you — {incident.ref} stops paging."))
+
+
+@router.post("/ack/{token}/voice", include_in_schema=False)
+async def ack_voice(token: str, request: Request, settings: AppSettings) -> Response:
+    """The key pressed during a voice page (Twilio's <Gather> posts Digits); the answer is TwiML to speak.
+
+    The signed token is the credential, as for the link it stands beside: whoever was called holds it.
+    """
+    form = await request.form()
+    digits = form.get("Digits")
+    url = f"{settings.public_url}{request.url.path}"
+    if digits != "1":
+        return _voice(f"<Say>{escape('That was not 1.')}</Say>{twilio.gather(url)}")
+    db, now = request.app.state.db, request.app.state.clock.now()
+    try:
+        with db.unit_of_work() as session:
+            row = ack.by_token(session, token=token, secret=settings.secret_key, now=now)
+            incident = ack.acknowledge(session, row=row, now=now, via="voice keypress")
+            said = f"Acknowledged {incident.ref}. Paging stopped. Goodbye."
+    except CodeBlueError as exc:
+        said = exc.message
+    return _voice(f"<Say>{escape(said)}</Say>")
+
+
+def _voice(verbs: str) -> Response:
+    body = f'<?xml version="1.0" encoding="UTF-8"?><Response>{verbs}</Response>'
+    return Response(body, media_type="application/xml")
 
 
 def _twiml(text: str) -> Response:

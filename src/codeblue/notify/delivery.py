@@ -56,20 +56,24 @@ def backoff(attempt: int, *, base: float, cap: float = 300.0, rng: random.Random
     return timedelta(seconds=min(cap, base * 2 ** (attempt - 1)) * jitter)
 
 
-def prepare(session: Session, claimed: list[Claim]) -> None:
+def prepare(session: Session, claimed: list[Claim]) -> list[object]:
     """Lock and load at once what recording these outcomes touches: their incidents, then their rows.
 
     Incidents are locked in id order, the order every batch uses, so record transactions of several
     senders cannot deadlock; the ack path locks one incident, so it only ever waits its turn.
+    The caller keeps what this returns until it is done: the session holds loaded rows only while
+    something refers to them, and session.get() would otherwise read each one again.
     """
+    loaded: list[object] = []
     incident_ids = sorted({c.incident_id for c in claimed if c.incident_id is not None})
     if incident_ids:
         query = select(Incident).where(Incident.id.in_(incident_ids)).order_by(Incident.id)
         if session.get_bind().dialect.name == "postgresql":
             session.execute(select(Incident.id).where(Incident.id.in_(incident_ids)).order_by(Incident.id)
                             .with_for_update())
-        session.scalars(query).all()
-    session.scalars(select(Notification).where(Notification.id.in_([c.id for c in claimed]))).all()
+        loaded += session.scalars(query).all()
+    loaded += session.scalars(select(Notification).where(Notification.id.in_([c.id for c in claimed]))).all()
+    return loaded
 
 
 def record(session: Session, claim: Claim, outcome: Outcome, *, now: datetime, max_attempts: int,

@@ -33,7 +33,10 @@ def enqueue(
     data: dict[str, Any] | None = None,
 ) -> Notification:
     """Add a message unless one with this idempotency key exists; return whichever is stored."""
-    existing = session.scalar(select(Notification).where(Notification.idempotency_key == key))
+    # Every message is flushed as it is added (below), so none with this key can be waiting unflushed;
+    # the rest of the transaction's changes go out with that flush, not one flush earlier.
+    with session.no_autoflush:
+        existing = session.scalar(select(Notification).where(Notification.idempotency_key == key))
     if existing is not None:
         return existing
     row = Notification(

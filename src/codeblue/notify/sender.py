@@ -16,11 +16,13 @@ import asyncio
 import logging
 import os
 import socket
+import threading
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
+import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -68,6 +70,35 @@ class Sender:
         # Long enough for the sends (bounded by send_timeout) and the records after them; short enough
         # that a crashed sender's messages go out again soon.
         self.lease = timedelta(seconds=2 * send_timeout + 5)
+        # One event loop and one HTTP client for the sender's life, so connections to a receiver are
+        # kept alive from one batch to the next instead of opened and closed for every page.
+        self._runner: asyncio.Runner | None = None
+        self._client: httpx.AsyncClient | None = None
+        self._running = threading.Lock()
+
+    def close(self) -> None:
+        """Close the kept connections and the event loop (the engine does on stop).
+
+        In a thread of its own: the caller may be inside an event loop (the server's shutdown), where
+        another loop cannot run.
+        """
+        def shut() -> None:
+            with self._running:
+                if self._runner is None:
+                    return
+                try:
+                    if self._client is not None:
+                        self._runner.run(self._client.aclose())
+                except Exception:
+                    log.exception("could not close the sender's HTTP client")
+                finally:
+                    self._client = None
+                    self._runner.close()
+                    self._runner = None
+
+        closer = threading.Thread(target=shut, name="codeblue-sender-close", daemon=True)
+        closer.start()
+        closer.join(timeout=self.send_timeout + 5)
 
     def next_due(self) -> datetime | None:
         with self.db.unit_of_work(readonly=True) as session:
@@ -98,7 +129,7 @@ class Sender:
         ordered = sorted(claimed, key=lambda c: (c.incident_id or 0, c.id))
         try:
             with self.db.unit_of_work() as session:
-                delivery.prepare(session, ordered)
+                loaded = delivery.prepare(session, ordered)  # noqa: F841 (kept loaded until the commit)
                 now = self.clock.now()
                 for claim in ordered:
                     self._record(session, claim, outcomes[claim.id], now, prepared=True)
@@ -137,7 +168,10 @@ class Sender:
                 else:
                     groups[c.incident_id].append(c)
             if groups:
-                outcomes.update(asyncio.run(self._send_groups(groups, held)))
+                with self._running:
+                    if self._runner is None:
+                        self._runner = asyncio.Runner()
+                    outcomes.update(self._runner.run(self._send_groups(groups, held)))
         return outcomes
 
     def _fences(self, incident_ids: set[int]) -> dict[int, tuple[int, bool]]:
@@ -162,7 +196,9 @@ class Sender:
                 if incident_id is not None:
                     held.release(incident_id)  # this incident's pages are out: its ack need wait no longer
 
-        async with _http.shared_client(self.send_timeout):
+        if self._client is None:
+            self._client = _http.client(self.send_timeout)
+        with _http.sharing(self._client):
             results = await asyncio.gather(*(group(i, members) for i, members in groups.items()))
         return dict(pair for pairs in results for pair in pairs)
 

@@ -7,13 +7,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from codeblue.engine import timers
+from codeblue.engine import timers, txcache
 from codeblue.incidents.models import Incident
 from codeblue.notify import gate, outbox
 from codeblue.oncall.models import Escalation
 
 ESCALATE = "escalate"
 START = "page"
+_HELD = "fence_held"  # incident id -> its Escalation (or None), locked in this transaction by lock_many
 
 
 def lock(session: Session, incident_id: int, *, wait: bool = True) -> Escalation | None:
@@ -24,10 +25,45 @@ def lock(session: Session, incident_id: int, *, wait: bool = True) -> Escalation
     timers.Busy instead of queueing behind an ack while it holds its own timer row, which the ack
     deletes: that wait would be the other half of a deadlock.
     """
+    held = txcache.get(session, _HELD)
+    if incident_id in held:
+        return held[incident_id]
     query = select(Escalation).where(Escalation.incident_id == incident_id)
     if lock_incident(session, incident_id, wait=wait):
         query = query.with_for_update()
     return session.scalar(query)
+
+
+def lock_many(session: Session, incident_ids: list[int]) -> set[int]:
+    """lock(wait=False) for many incidents in two queries; returns the ids held by another transaction.
+
+    The rows are locked in id order, and without waiting (SKIP LOCKED), so a batch of engine work can
+    never be one half of a deadlock with an ack. Later lock() calls in this transaction answer from memory.
+    """
+    held = txcache.get(session, _HELD)
+    ids = sorted(set(incident_ids) - held.keys())
+    if not ids:
+        return set()
+    busy: set[int] = set()
+    query = select(Escalation).where(Escalation.incident_id.in_(ids))
+    if session.get_bind().dialect.name == "postgresql":
+        got = set(session.scalars(select(Incident.id).where(Incident.id.in_(ids)).order_by(Incident.id)
+                                  .with_for_update(skip_locked=True)))
+        if missing := [i for i in ids if i not in got]:
+            busy = set(session.scalars(select(Incident.id).where(Incident.id.in_(missing))))
+        ids = [i for i in ids if i not in busy]
+        query = select(Escalation).where(Escalation.incident_id.in_(ids)).with_for_update()
+    held.update(dict.fromkeys(ids))
+    if ids:
+        held.update({esc.incident_id: esc for esc in session.scalars(query)})
+    return busy
+
+
+def remember(session: Session, esc: Escalation) -> None:
+    """A new escalation, created under the incident's lock in this transaction: lock() returns it."""
+    held = txcache.get(session, _HELD)
+    if esc.incident_id in held:
+        held[esc.incident_id] = esc
 
 
 def lock_incident(session: Session, incident_id: int, *, wait: bool = True) -> bool:

@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 
 from codeblue.auth.actor import SYSTEM
 from codeblue.auth.models import User
-from codeblue.engine import timers
+from codeblue.engine import timers, txcache
 from codeblue.engine.models import Timer
 from codeblue.incidents import service as incidents
 from codeblue.incidents.lifecycle import Status
-from codeblue.incidents.models import Incident
+from codeblue.incidents.models import Incident, TimelineEntry
 from codeblue.notify import pages
 from codeblue.oncall import fence, schedules, steps
 from codeblue.oncall.models import (
@@ -28,7 +28,10 @@ from codeblue.oncall.models import (
 )
 
 TIMER = fence.ESCALATE
-_REACH = "codeblue_reach"
+EXHAUSTED = "escalation_exhausted"  # timeline kind: the last step's wait ran out unanswered
+_REACH = "paging_reach"
+_POLICY = "paging_policy"
+_LOADED = "paging_loaded"
 
 
 @dataclass(frozen=True)
@@ -42,10 +45,36 @@ class Reach:
 
 
 def policy_for(session: Session, service_id: int) -> EscalationPolicy | None:
-    return session.scalar(
-        select(EscalationPolicy).join(ServicePolicy, ServicePolicy.policy_id == EscalationPolicy.id)
-        .where(ServicePolicy.service_id == service_id)
-    )
+    memo = txcache.get(session, _POLICY)
+    if service_id not in memo:
+        memo[service_id] = session.scalar(
+            select(EscalationPolicy).join(ServicePolicy, ServicePolicy.policy_id == EscalationPolicy.id)
+            .where(ServicePolicy.service_id == service_id)
+        )
+    return memo[service_id]
+
+
+def prepare(session: Session, batch: list[Timer], now: datetime) -> set[int]:
+    """Before a batch of paging timers fires: lock their incidents and load what they read, a few queries in all.
+
+    Returns the incidents another transaction holds (an ack, say): their timers wait a moment instead.
+    """
+    ids = sorted({t.subject_id for t in batch})
+    busy = fence.lock_many(session, ids)
+    ids = [i for i in ids if i not in busy]
+    if not ids:
+        return busy
+    # Held here, as the session only keeps loaded rows while something refers to them.
+    loaded = txcache.get(session, _LOADED)
+    loaded["incidents"] = found = list(session.scalars(select(Incident).where(Incident.id.in_(ids))))
+    policy_ids = {esc.policy_id for i in ids if (esc := fence.lock(session, i, wait=False)) is not None}
+    if policy_ids:
+        loaded["policies"] = list(session.scalars(select(EscalationPolicy)
+                                                  .where(EscalationPolicy.id.in_(policy_ids))))
+    if any(fence.lock(session, i.id, wait=False) is None for i in found):
+        for service_id in {i.service_id for i in found} - txcache.get(session, _POLICY).keys():
+            policy_for(session, service_id)
+    return busy
 
 
 def _deliverable(method: ContactMethod) -> bool:
@@ -67,14 +96,11 @@ def resolve_targets(session: Session, targets: list[dict], now: datetime) -> tup
     """Every contact method a step reaches now, and the targets nobody could be found for."""
     # The engine fires a batch of timers in one transaction at one `now`; many page the same step of
     # the same policy, and working out a schedule is the dearest part of a page. So once per batch.
-    memo = session.info.get(_REACH)
-    root = session.get_transaction()
-    if memo is None or memo[0] is not root:
-        memo = session.info[_REACH] = (root, {})
+    memo = txcache.get(session, _REACH)
     key = (now, json.dumps(targets, sort_keys=True))
-    if key not in memo[1]:
-        memo[1][key] = _resolve(session, targets, now)
-    return memo[1][key]
+    if key not in memo:
+        memo[key] = _resolve(session, targets, now)
+    return memo[key]
 
 
 def _resolve(session: Session, targets: list[dict], now: datetime) -> tuple[list[Reach], list[str]]:
@@ -120,6 +146,7 @@ def start(session: Session, *, incident: Incident, now: datetime, base_url: str,
                      started_at=now)
     session.add(esc)
     session.flush()
+    fence.remember(session, esc)
     _page_step(session, incident=incident, esc=esc, policy=policy, now=now, base_url=base_url, secret=secret)
     return esc
 
@@ -138,9 +165,7 @@ def _page_step(session: Session, *, incident: Incident, esc: Escalation, policy:
         summary += f"; no reachable contact method for {', '.join(unreachable)}"
     incidents.record(session, incident, kind="paging", actor=SYSTEM, now=now, summary=summary,
                      data={"step": esc.step, "loop": esc.loop, "targets": names, "unreachable": unreachable})
-    nxt = steps.after(esc.step, esc.loop, steps=len(policy.steps), repeat=policy.repeat)
-    if nxt is None:
-        return
+    # Armed after the last step too: when its wait runs out unanswered, the timeline says so (on_timer).
     target = incidents.pack_of(incident).severity(incident.severity).response_target
     timers.arm(session, kind=TIMER, subject_id=incident.id, fence=esc.fence, now=now,
                due_at=now + steps.wait_after(step, response_target=target))
@@ -157,11 +182,20 @@ def on_timer(session: Session, timer: Timer, now: datetime, *, base_url: str, se
     policy = session.get(EscalationPolicy, esc.policy_id)
     nxt = steps.after(esc.step, esc.loop, steps=len(policy.steps), repeat=policy.repeat)
     if nxt is None:
-        incidents.record(session, incident, kind="paging", actor=SYSTEM, now=now,
-                         summary="Escalation policy exhausted: nobody acknowledged")
+        if not exhausted(session, incident.id):
+            rounds = f" after {esc.loop + 1} rounds" if esc.loop else ""
+            incidents.record(session, incident, kind=EXHAUSTED, actor=SYSTEM, now=now,
+                             summary=f"Escalation policy exhausted{rounds}: nobody acknowledged",
+                             data={"step": esc.step, "loop": esc.loop})
         return
     esc.step, esc.loop = nxt
     _page_step(session, incident=incident, esc=esc, policy=policy, now=now, base_url=base_url, secret=secret)
+
+
+def exhausted(session: Session, incident_id: int) -> bool:
+    """Whether the incident's timeline already says its policy ran out of steps."""
+    return session.scalar(select(TimelineEntry.id).where(TimelineEntry.incident_id == incident_id,
+                                                         TimelineEntry.kind == EXHAUSTED).limit(1)) is not None
 
 
 def escalate_now(session: Session, *, incident_id: int, expected_fence: int, step: int, loop: int,

@@ -7,7 +7,7 @@ import contextlib
 import contextvars
 import functools
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -27,23 +27,18 @@ def _tls() -> ssl.SSLContext:
 _shared: contextvars.ContextVar[httpx.AsyncClient | None] = contextvars.ContextVar("codeblue_http", default=None)
 
 
-def _client(timeout: float) -> httpx.AsyncClient:
+def client(timeout: float) -> httpx.AsyncClient:
     return httpx.AsyncClient(timeout=timeout, follow_redirects=False, verify=_tls())
 
 
-@contextlib.asynccontextmanager
-async def shared_client(timeout: float = DEFAULT_TIMEOUT) -> AsyncIterator[None]:
-    """Sends inside share one client, so a batch of pages to one host reuses its connections.
-
-    Only within the batch: the sender runs each batch in an event loop of its own, and a pooled
-    connection cannot move to another loop.
-    """
-    async with _client(timeout) as client:
-        token = _shared.set(client)
-        try:
-            yield
-        finally:
-            _shared.reset(token)
+@contextlib.contextmanager
+def sharing(shared: httpx.AsyncClient) -> Iterator[None]:
+    """Sends inside use this client (and its pooled connections), one the caller keeps in its event loop."""
+    token = _shared.set(shared)
+    try:
+        yield
+    finally:
+        _shared.reset(token)
 
 
 async def post(channel: str, url: str, *, timeout: float, **kwargs: Any) -> httpx.Response:
@@ -54,8 +49,8 @@ async def post(channel: str, url: str, *, timeout: float, **kwargs: Any) -> http
             shared = _shared.get()
             if shared is not None:
                 return await shared.post(url, timeout=timeout, **kwargs)
-            async with _client(timeout) as client:
-                return await client.post(url, **kwargs)
+            async with client(timeout) as own:
+                return await own.post(url, **kwargs)
     except (TimeoutError, httpx.TimeoutException):
         raise DeliveryError(f"{channel}: no answer within {timeout:g} s") from None
     except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:

@@ -38,13 +38,26 @@ def _spoken(message: Message) -> str:
     return (" ".join(lines) or message.subject)[:SAY_LIMIT]
 
 
+def voice_ack_url(ack_url: str) -> str:
+    """Where the call's keypress goes: the page's acknowledge link, at its voice endpoint.
+
+    The link itself answers a browser with HTML; Twilio needs TwiML back (notify/api.py, ack_voice).
+    """
+    path, sep, query = ack_url.partition("?")
+    return f"{path.rstrip('/')}/voice{sep}{query}"
+
+
+def gather(action: str) -> str:
+    """Offer the acknowledge key: pressing 1 posts Digits=1 to `action`."""
+    return (f'<Gather numDigits="1" action={quoteattr(action)} method="POST" timeout="10">'
+            "<Say>Press 1 to acknowledge.</Say></Gather><Say>No input received. Goodbye.</Say>")
+
+
 def twiml(message: Message) -> str:
-    """What the call says; with an ack_url, pressing 1 posts to it."""
+    """What the call says; with an ack_url, pressing 1 acknowledges."""
     parts = [f"<Say>{escape(_spoken(message))}</Say>"]
     if message.ack_url:
-        parts.append(f'<Gather numDigits="1" action={quoteattr(message.ack_url)} method="POST" timeout="10">'
-                     "<Say>Press 1 to acknowledge.</Say></Gather>")
-        parts.append("<Say>No input received. Goodbye.</Say>")
+        parts.append(gather(voice_ack_url(message.ack_url)))
     return "<Response>" + "".join(parts) + "</Response>"
 
 

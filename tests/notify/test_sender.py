@@ -224,38 +224,38 @@ def test_a_started_engine_wakes_on_the_commit_not_on_a_poll(db, settings, seeded
         time.sleep(0.2)  # both loops asleep
         started = time.time()
         open_incident(db, clock)
-        deadline = started + 5
+        deadline = started + 10
         while not receiver.requests and time.time() < deadline:
             time.sleep(0.005)
     finally:
         engine.stop()
-    assert receiver.requests and receiver.requests[0].at - started < 0.5
+    # Well inside the 30 s poll, with room for a loaded machine: how fast it is, bench/escalation.py says.
+    assert receiver.requests and receiver.requests[0].at - started < 5
 
 
 @pytest.mark.slow
-def test_a_commit_in_another_process_wakes_the_engine_through_notify_or_the_poll(db, settings, seeded, receiver):
-    # PostgreSQL tells every instance through NOTIFY; SQLite has no such thing, so there the short
-    # idle poll is what finds work another process (here `codeblue incident create`) committed.
+def test_a_commit_in_another_process_wakes_the_engine_through_notify_or_its_wake_socket(db, settings, seeded, receiver):
+    # PostgreSQL tells every instance through NOTIFY; on SQLite the committing process (here
+    # `codeblue incident create`) tells the other processes' engines through their wake sockets.
     import os
 
     from codeblue.clock import SystemClock
     from tests.server import BIN
 
     engine = build_engine(db, SystemClock(), settings, {"webhook": WebhookChannel()})
-    if db.dialect == "postgresql":
-        engine.idle_poll = 30.0  # a poll would not come round within this test
+    engine.idle_poll = 30.0  # a poll would not come round within this test
     engine.start()
     try:
         env = {**os.environ, "CODEBLUE_DATABASE_URL": db.url, "CODEBLUE_ENV": "test"}
         subprocess.run([str(BIN), "incident", "create", "--service", factories.CRM, "--title", "from the CLI",
                         "--severity", "P0", "--type", "api_down"], env=env, check=True, capture_output=True)
         committed = time.time()  # at the latest
-        deadline = committed + 5
+        deadline = committed + 10
         while not receiver.requests and time.time() < deadline:
             time.sleep(0.005)
     finally:
         engine.stop()
-    assert receiver.requests and receiver.requests[0].at - committed < 0.5
+    assert receiver.requests and receiver.requests[0].at - committed < 5
 
 
 def test_close__from_inside_an_event_loop_as_the_server_shuts_down_closes_the_kept_client(db, clock):

@@ -160,6 +160,7 @@ def test_browser__work_an_incident_while_another_window_watches_it_live(server, 
     assert responder.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # nothing runs off the side
 
     responder.get_by_label("Resolution note (optional)").fill("error rate back to baseline")
+    responder.get_by_label("Override reason, to resolve with required checklist items open").fill("verified by hand")
     responder.get_by_role("button", name=f"Resolve {ref}").click()
     expect(responder.locator(".incident-header .status")).to_have_text("resolved")
     expect(dashboard.locator(".incidents")).to_contain_text("All clear", timeout=LIVE)

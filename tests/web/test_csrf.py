@@ -20,6 +20,7 @@ PAGE_POSTS = sorted(path for method, path in MATRIX if method == "POST" and not 
 # Single sign-on's routes redirect to the provider and back: they show no form of their own.
 PAGES = sorted(path for method, path in MATRIX if method == "GET" and not path.startswith((*MACHINE, PUBLIC))
                and "events" not in path and not path.startswith("/sign-in/oidc")
+               and not path.endswith("/download")  # files, not pages
                and path not in ("/static", "/ack/{token}"))
 
 

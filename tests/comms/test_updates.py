@@ -33,7 +33,10 @@ def post(client, bearer, ref, role="responder", **body):
 
 def reminders(db) -> list[tuple[str, str]]:
     with db.unit_of_work(readonly=True) as s:
-        rows = s.scalars(select(Notification).where(Notification.purpose == "reminder").order_by(Notification.id))
+        # Status-update reminders only: the customer notice has reminders of its own (tests/statuspage).
+        rows = s.scalars(select(Notification).where(Notification.purpose == "reminder",
+                                                    Notification.idempotency_key.not_like("customer-notice:%"))
+                         .order_by(Notification.id))
         return [(n.address.rsplit("/", 1)[-1], n.subject) for n in rows]
 
 

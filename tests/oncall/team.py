@@ -44,9 +44,13 @@ def webhook_engine(db, clock, settings, **channels):
 
 
 def open_incident(db, clock, *, title: str = "API down", **facts) -> str:
-    """A CRM incident; with the default facts a P0 (respond within 5 minutes)."""
+    """A CRM incident; with the default facts a P0 (respond within 5 minutes).
+
+    Not user-facing, so it owes no customer notice and only paging reaches the people here; the
+    notice's own reminders are tested in tests/statuspage."""
     with db.unit_of_work() as s:
-        data = IncidentCreate(service=factories.CRM, title=title, facts=facts or {"availability": "down"})
+        data = IncidentCreate(service=factories.CRM, title=title, facts=facts or {"availability": "down"},
+                              user_facing=False)
         return incidents.create(s, data=data, actor=SYSTEM, now=clock.now()).ref
 
 

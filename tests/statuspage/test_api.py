@@ -108,7 +108,8 @@ def test_status_posts__later_updates_move_the_component_and_resolve_it(client, t
                     json={"state": "identified", "impact": "degraded", "body": "We found the cause and are fixing it."})
     assert r.status_code == 201, r.text
     assert client.get("/status.json").json()["components"][0]["state"] in ("degraded", "operational")
-    assert client.post(f"/api/v1/incidents/{ref}/resolve", headers=auth_(tokens)).status_code == 200
+    assert client.post(f"/api/v1/incidents/{ref}/resolve", headers=auth_(tokens),
+                       json={"override_reason": "recovery verified by hand"}).status_code == 200
     n = client.get(f"/api/v1/incidents/{ref}/customer-notice", headers=auth_(tokens)).json()
     assert n["final_post_offered"] is True
     client.post(f"/api/v1/incidents/{ref}/status-posts", headers=auth_(tokens),

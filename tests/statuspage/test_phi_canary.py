@@ -102,7 +102,8 @@ def test_canary__never_reaches_the_status_page_or_subscriber_email(app, client, 
     clock.advance(10 * M)
     assert deliver(client, "alertmanager", key, alert("resolved")).status_code == 202
     assert client.get(f"/api/v1/incidents/{ref}", headers=commander).json()["status"] == "monitoring"
-    assert client.post(f"/api/v1/incidents/{ref}/resolve", headers=commander).status_code == 200
+    assert client.post(f"/api/v1/incidents/{ref}/resolve", headers=commander,
+                       json={"override_reason": "recovery verified by hand"}).status_code == 200
     assert client.post(f"/api/v1/incidents/{ref}/status-posts", headers=commander,
                        json={"state": "resolved", "body": "Video visits work normally again."}).status_code == 201
     drain(app)

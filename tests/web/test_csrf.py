@@ -11,12 +11,13 @@ from tests.web.conftest import url
 from tests.web.test_role_matrix import MACHINE, MATRIX
 
 # The sign-in form has its own token (tested with sign-in); the acknowledge page of a paging link is
-# authorised by the link's signed, single-incident token, which a third-party page cannot know either.
+# authorised by the link's signed, single-incident token, which a third-party page cannot know either;
+# so is the voice call's keypad answer, which Twilio posts.
 # The public status page has no session: subscribing only sends a confirmation link, unsubscribing
 # needs the signed link from an email (tests/statuspage).
 PUBLIC = "/status"
 PAGE_POSTS = sorted(path for method, path in MATRIX if method == "POST" and not path.startswith((*MACHINE, PUBLIC))
-                    and path not in ("/sign-in", "/ack/{token}"))
+                    and path not in ("/sign-in", "/ack/{token}", "/ack/{token}/voice"))
 # Single sign-on's routes redirect to the provider and back: they show no form of their own.
 PAGES = sorted(path for method, path in MATRIX if method == "GET" and not path.startswith((*MACHINE, PUBLIC))
                and "events" not in path and not path.startswith("/sign-in/oidc")

@@ -15,6 +15,7 @@ from codeblue.incidents import service as incidents
 from codeblue.incidents.models import Incident
 from codeblue.notify import reminders
 from codeblue.notify.models import Notification
+from codeblue.oncall import fence
 from codeblue.statuspage import tracking
 from codeblue.statuspage.models import CustomerNotice
 
@@ -35,6 +36,8 @@ def on_timer(session: Session, timer: Timer, now: datetime, *, base_url: str = "
     task = session.get(CustomerNotice, timer.subject_id)
     if task is None or task.status != "owed" or task.due_at is None:
         return
+    # As paging does: never wait for the incident while holding this timer, which an ack deletes.
+    fence.lock_incident(session, task.incident_id, wait=False)
     incident = session.get(Incident, task.incident_id)
     if incident is None or not lifecycle.is_open(incident.status):
         return

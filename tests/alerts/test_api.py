@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -393,16 +394,17 @@ def _ecs(exit_code: int, reason: str = "Essential container in task exited",
     return event
 
 
+# Events are built inside each test, so a missing shared sample skips the test, not the module.
 @pytest.mark.parametrize("first, then, status", [
-    (_finding(), _finding(workflow="RESOLVED"), "resolved"),
-    (_finding(), _finding(record="ARCHIVED"), "resolved"),
-    (_health("open"), _health("closed"), "resolved"),
-    (_backup("FAILED"), _backup("COMPLETED"), "resolved"),
+    (_finding, partial(_finding, workflow="RESOLVED"), "resolved"),
+    (_finding, partial(_finding, record="ARCHIVED"), "resolved"),
+    (partial(_health, "open"), partial(_health, "closed"), "resolved"),
+    (partial(_backup, "FAILED"), partial(_backup, "COMPLETED"), "resolved"),
 ], ids=["finding-workflow-resolved", "finding-archived", "health-closed", "backup-completed-after-failure"])
 def test_eventbridge__a_later_event_resolves_what_the_first_opened(client, admin, first, then, status):
     key = create_integration(client, admin, "eventbridge", IVR)
-    assert deliver(client, "eventbridge", key, first).json()["alerts"][0]["result"] == "created"
-    response = deliver(client, "eventbridge", key, then)
+    assert deliver(client, "eventbridge", key, first()).json()["alerts"][0]["result"] == "created"
+    response = deliver(client, "eventbridge", key, then())
     assert [o["result"] for o in response.json()["alerts"]] == ["resolved"]
     [stored] = alerts(client, admin)
     assert stored["status"] == status
@@ -410,31 +412,31 @@ def test_eventbridge__a_later_event_resolves_what_the_first_opened(client, admin
 
 
 @pytest.mark.parametrize("event, severity, type_, rule", [
-    (_backup("ABORTED"), "P1", "failed_backup_jobs", "backup-failed-no-redundancy"),
-    (_backup("EXPIRED"), "P1", "failed_backup_jobs", "backup-failed-no-redundancy"),
-    (_backup("PARTIAL"), "P1", "failed_backup_jobs", "backup-failed-no-redundancy"),
-    (_health("upcoming", "scheduledChange"), "P3", "general", "non-critical-alert"),
-    (_ecs(137, reason="Task failed ELB health checks in (target-group arn:aws:elasticloadbalancing:tg/ivr)",
+    (partial(_backup, "ABORTED"), "P1", "failed_backup_jobs", "backup-failed-no-redundancy"),
+    (partial(_backup, "EXPIRED"), "P1", "failed_backup_jobs", "backup-failed-no-redundancy"),
+    (partial(_backup, "PARTIAL"), "P1", "failed_backup_jobs", "backup-failed-no-redundancy"),
+    (partial(_health, "upcoming", "scheduledChange"), "P3", "general", "non-critical-alert"),
+    (partial(_ecs, 137, reason="Task failed ELB health checks in (target-group arn:aws:elasticloadbalancing:tg/ivr)",
           stop_code="ServiceSchedulerInitiated"), "P1", "ecs_service_failure", "health-check-failed"),
-    (_ecs(2), "P1", "ecs_service_failure", "ecs-task-stopped"),
+    (partial(_ecs, 2), "P1", "ecs_service_failure", "ecs-task-stopped"),
 ], ids=["backup-aborted", "backup-expired", "backup-partial", "health-scheduled-change", "ecs-health-check",
         "ecs-exit-2"])
 def test_eventbridge__other_failures_page_as_the_pack_classifies(client, admin, event, severity, type_, rule):
     key = create_integration(client, admin, "eventbridge", IVR)
-    [outcome] = deliver(client, "eventbridge", key, event).json()["alerts"]
+    [outcome] = deliver(client, "eventbridge", key, event()).json()["alerts"]
     assert outcome["result"] == "created"
     opened = incident(client, admin, outcome["incident"])
     assert (opened["severity"], opened["type"], opened["classification"]["rule"]) == (severity, type_, rule)
 
 
 @pytest.mark.parametrize("event", [
-    _ecs(0),
-    _ecs(143, reason="Scaling activity initiated by deployment", stop_code="ServiceSchedulerInitiated"),
-    _backup("RUNNING"),
+    partial(_ecs, 0),
+    partial(_ecs, 143, reason="Scaling activity initiated by deployment", stop_code="ServiceSchedulerInitiated"),
+    partial(_backup, "RUNNING"),
 ], ids=["ecs-clean-exit", "ecs-deployment-stop", "backup-running"])
 def test_eventbridge__routine_events_are_recorded_and_page_no_one(client, admin, event):
     key = create_integration(client, admin, "eventbridge", IVR)
-    [outcome] = deliver(client, "eventbridge", key, event).json()["alerts"]
+    [outcome] = deliver(client, "eventbridge", key, event()).json()["alerts"]
     assert outcome["result"] == "recorded" and outcome["incident"] is None
     assert incident_count(client, admin) == 0
 

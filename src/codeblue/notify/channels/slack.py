@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import http.client
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from codeblue.notify.channels import _http
 from codeblue.notify.message import DeliveryError, Message, SendResult
+
+T = TypeVar("T")
 
 SECTION_LIMIT = 3000  # Slack rejects longer section text
 # Slack error codes that describe Slack's trouble, not ours; anything else (invalid_auth,
@@ -65,22 +68,8 @@ class SlackChannel:
                                        blocks=blocks(message))
 
     async def send(self, message: Message) -> SendResult:
-        try:
-            async with asyncio.timeout(self.timeout):
-                response = await asyncio.to_thread(self._post, message)
-            return SendResult(provider_id=response.get("ts"), detail=str(response.get("channel") or ""))
-        except SlackApiError as exc:
-            raise _api_error(self.name, exc) from None
-        except SlackRequestError as exc:
-            raise DeliveryError(f"{self.name}: {exc}", retryable=False) from None
-        except TimeoutError:
-            raise DeliveryError(f"{self.name}: no answer within {self.timeout:g} s") from None
-        except (OSError, http.client.HTTPException) as exc:
-            # urllib's URLError (refused, DNS, TLS) is an OSError; a dropped connection an HTTPException.
-            raise DeliveryError(f"{self.name}: {type(exc).__name__}: {exc}",
-                                retryable=not _http.cert_rejected(exc)) from None
-        except Exception as exc:
-            raise _http.unexpected(self.name, exc) from exc
+        response = await _call(self.name, self.timeout, self._post, message)
+        return SendResult(provider_id=response.get("ts"), detail=str(response.get("channel") or ""))
 
 
 def _api_error(channel: str, exc: SlackApiError) -> DeliveryError:
@@ -186,25 +175,31 @@ class SlackIncidentChannel:
         return channel["id"], channel.get("name") or message.address
 
     async def send(self, message: Message) -> SendResult:
-        try:
-            async with asyncio.timeout(self.timeout):
-                channel_id, name = await asyncio.to_thread(self._open, message)
-            return SendResult(provider_id=channel_id, detail=name)
-        except DeliveryError:
-            raise
-        except SlackApiError as exc:
-            raise _api_error(self.name, exc) from None
-        except SlackRequestError as exc:
-            raise DeliveryError(f"{self.name}: {exc}", retryable=False) from None
-        except TimeoutError:
-            raise DeliveryError(f"{self.name}: no answer within {self.timeout:g} s") from None
-        except (OSError, http.client.HTTPException) as exc:
-            raise DeliveryError(f"{self.name}: {type(exc).__name__}: {exc}",
-                                retryable=not _http.cert_rejected(exc)) from None
-        except Exception as exc:
-            raise _http.unexpected(self.name, exc) from exc
+        channel_id, name = await _call(self.name, self.timeout, self._open, message)
+        return SendResult(provider_id=channel_id, detail=name)
 
 
 def _error_code(exc: SlackApiError) -> str:
     data = exc.response.data if isinstance(getattr(exc.response, "data", None), dict) else {}
     return str(data.get("error") or "unknown_error")
+
+
+async def _call(name: str, timeout: float, call: Callable[[Message], T], message: Message) -> T:
+    """Run a blocking Web API call in a thread, within the timeout, with Slack's failures as DeliveryErrors."""
+    try:
+        async with asyncio.timeout(timeout):
+            return await asyncio.to_thread(call, message)
+    except DeliveryError:
+        raise
+    except SlackApiError as exc:
+        raise _api_error(name, exc) from None
+    except SlackRequestError as exc:
+        raise DeliveryError(f"{name}: {exc}", retryable=False) from None
+    except TimeoutError:
+        raise DeliveryError(f"{name}: no answer within {timeout:g} s") from None
+    except (OSError, http.client.HTTPException) as exc:
+        # urllib's URLError (refused, DNS, TLS) is an OSError; a dropped connection an HTTPException.
+        raise DeliveryError(f"{name}: {type(exc).__name__}: {exc}",
+                            retryable=not _http.cert_rejected(exc)) from None
+    except Exception as exc:
+        raise _http.unexpected(name, exc) from exc
